@@ -1,0 +1,80 @@
+"""Every cryptographic primitive clinvault uses, and nothing else.
+
+Only ``cryptography``'s AES-256-GCM, HKDF-SHA256 and HMAC-SHA256 are used. The rest
+of the code calls the small functions here; no other module imports
+``cryptography``. Failures raise :class:`VaultError`, which says nothing about data.
+
+Key hierarchy::
+
+    master key (32 bytes, key file 0600 or env var)
+    ├── HKDF "clinvault/kek/v1"     -> KEK: wraps each patient's data key (AES-GCM)
+    ├── HKDF "clinvault/token/v1"   -> token key: HMAC for readable value tokens
+    └── HKDF "clinvault/blind/v1"   -> blind-index key: HMAC for look-ups by identifier
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from clinvault.clock import RandomBytes
+from clinvault.errors import VaultError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+FORMAT_V1 = b"\x01"
+
+
+def derive_key(master: bytes, purpose: str) -> bytes:
+    """Derive a 32-byte sub-key for ``purpose`` from the master key (HKDF-SHA256)."""
+    if len(master) != KEY_BYTES:
+        raise VaultError("master key must be 32 bytes")
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()
+    ).derive(master)
+
+
+def keyed_hash(key: bytes, message: str | bytes) -> str:
+    """HMAC-SHA256 as lowercase hex."""
+    data = message.encode() if isinstance(message, str) else message
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def digest(data: bytes) -> str:
+    """Plain SHA-256 hex, for integrity (audit chain, prompt hashes, model pins)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass(frozen=True)
+class Sealer:
+    """AES-256-GCM with a random nonce; ciphertext = version || nonce || sealed."""
+
+    key: bytes
+    random: RandomBytes
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        nonce = self.random(NONCE_BYTES)
+        return FORMAT_V1 + nonce + AESGCM(self.key).encrypt(nonce, plaintext, aad)
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        if len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != FORMAT_V1:
+            raise VaultError()
+        nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+        try:
+            return AESGCM(self.key).decrypt(nonce, sealed, aad)
+        except InvalidTag:
+            raise VaultError() from None
+
+
+def new_key(random: RandomBytes) -> bytes:
+    return random(KEY_BYTES)
