@@ -1,0 +1,112 @@
+"""One way to open a SQLAlchemy engine, shared by every store (vault, audit, access).
+
+SQLite is the embedded default and PostgreSQL the scale-out backend; any other URL is a
+``ConfigError``. For SQLite the parent directory is created with mode 0700, the database
+runs in WAL mode with a busy timeout, and transactions are begun explicitly so that
+:func:`write_transaction` can take the write lock up front (``BEGIN IMMEDIATE``).
+
+Transactions:
+
+* :func:`write_transaction` serializes writers. SQLite: ``BEGIN IMMEDIATE`` (one writer at a
+  time across threads and processes). PostgreSQL: an ordinary transaction; callers lock the
+  rows they read-modify-write with ``SELECT ... FOR UPDATE``.
+* :func:`snapshot` reads a consistent view. SQLite: a deferred transaction (WAL gives
+  snapshot reads). PostgreSQL: ``REPEATABLE READ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from clinvault.errors import ConfigError
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_WRITE_OPTION = "clinvault_write"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a ``sqlite://`` or ``postgresql://`` URL (see the module docstring)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("database URL is not a valid SQLAlchemy URL") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    raise ConfigError(
+        f"unsupported database backend {backend!r}; supported: {', '.join(SUPPORTED_BACKENDS)}"
+    )
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the write lock (SQLite) from its first statement."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read transaction that sees one consistent state of the database."""
+    with engine.connect() as connection:
+        if not is_sqlite(connection):
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database
+    in_memory = not database or database == ":memory:"
+    if in_memory:
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        _ensure_private_dir(Path(str(database)).parent)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    _install_sqlite_transaction_control(engine, wal=not in_memory)
+    return engine
+
+
+def _ensure_private_dir(directory: Path) -> None:
+    if directory.exists():
+        return
+    directory.mkdir(parents=True, mode=0o700)
+    os.chmod(directory, 0o700)
+
+
+def _install_sqlite_transaction_control(engine: Engine, *, wal: bool) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, emit BEGIN (the documented pysqlite recipe)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

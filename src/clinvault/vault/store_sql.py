@@ -1,0 +1,276 @@
+"""SQLAlchemy Core implementation of :class:`~clinvault.vault.store.VaultStore`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from clinvault.db import make_engine
+from clinvault.vault.store import PatientRow, QuarantineRow, ResourceRow, TokenRow
+
+
+def _tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
+    return {
+        "patients": Table(
+            f"{prefix}patients",
+            metadata,
+            Column("patient_token", String(32), primary_key=True),
+            Column("source_hash", String(64), nullable=False, unique=True),
+            Column("wrapped_dek", LargeBinary, nullable=False),
+            Column("offset_ct", LargeBinary, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+        ),
+        "tokens": Table(
+            f"{prefix}tokens",
+            metadata,
+            Column("patient_token", String(32), primary_key=True),
+            Column("token", String(40), primary_key=True),
+            Column("value_hash", String(64), nullable=False, index=True),
+            Column("kind", String(16), nullable=False),
+            Column("value_ct", LargeBinary, nullable=False),
+        ),
+        "resources": Table(
+            f"{prefix}resources",
+            metadata,
+            Column("record_id", String(64), primary_key=True),
+            Column("patient_token", String(32), nullable=False, index=True),
+            Column("resource_type", String(64), nullable=False),
+            Column("resource_token", String(32), nullable=False, unique=True),
+            Column("content_hash", String(64), nullable=False),
+            Column("resource_ct", LargeBinary, nullable=False),
+            Column("chunk_ids", Text, nullable=False),
+            Column("updated_at", DateTime(timezone=True), nullable=False),
+        ),
+        "lookups": Table(
+            f"{prefix}lookups",
+            metadata,
+            Column("lookup_hash", String(64), primary_key=True),
+            Column("patient_token", String(32), primary_key=True),
+        ),
+        "quarantine": Table(
+            f"{prefix}quarantine",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("resource_type", String(64), nullable=False),
+            Column("message", Text, nullable=False),
+            Column("where_ct", LargeBinary, nullable=False),
+            Column("resource_ct", LargeBinary, nullable=False),
+        ),
+    }
+
+
+class SqlVaultStore:
+    """SQLite or PostgreSQL, by URL. ``prefix`` names the tables (tests use one per run)."""
+
+    def __init__(self, url: str, *, prefix: str = "vault_") -> None:
+        self.engine = make_engine(url)
+        self.metadata = MetaData()
+        self.t = _tables(self.metadata, prefix)
+        self.metadata.create_all(self.engine)
+        self._conn: Connection | None = None
+        self._insert = (
+            postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        )
+
+    # -- connection handling ------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._conn is not None:  # nested: join the outer transaction
+            yield
+            return
+        with self.engine.begin() as conn:
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+        else:
+            with self.engine.begin() as conn:
+                yield conn
+
+    def _upsert(self, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+        if not rows:
+            return
+        stmt = self._insert(table)
+        update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=list(keys), set_=update)
+            if update
+            else stmt.on_conflict_do_nothing(index_elements=list(keys))
+        )
+        with self._connection() as conn:
+            conn.execute(stmt, list(rows))
+
+    # -- patients -----------------------------------------------------------------------------
+
+    def get_patient(self, patient_token: str) -> PatientRow | None:
+        t = self.t["patients"]
+        with self._connection() as conn:
+            row = (
+                conn.execute(select(t).where(t.c.patient_token == patient_token)).mappings().first()
+            )
+        return PatientRow(**row) if row else None
+
+    def put_patient(self, row: PatientRow) -> None:
+        with self._connection() as conn:
+            conn.execute(self.t["patients"].insert().values(**_as_dict(row)))
+
+    def patients(self) -> Iterator[PatientRow]:
+        t = self.t["patients"]
+        with self._connection() as conn:
+            rows = conn.execute(select(t).order_by(t.c.patient_token)).mappings().all()
+        for row in rows:
+            yield PatientRow(**row)
+
+    def erase_patient(self, patient_token: str) -> int:
+        deleted = 0
+        with self._connection() as conn:
+            for name in ("tokens", "resources", "lookups", "patients"):
+                t = self.t[name]
+                deleted += conn.execute(
+                    delete(t).where(t.c.patient_token == patient_token)
+                ).rowcount
+        return deleted
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def tokens_of(self, patient_token: str) -> list[TokenRow]:
+        t = self.t["tokens"]
+        with self._connection() as conn:
+            rows = (
+                conn.execute(select(t).where(t.c.patient_token == patient_token)).mappings().all()
+            )
+        return [TokenRow(**r) for r in rows]
+
+    def get_token(self, patient_token: str, token: str) -> TokenRow | None:
+        t = self.t["tokens"]
+        with self._connection() as conn:
+            row = (
+                conn.execute(
+                    select(t).where(t.c.patient_token == patient_token, t.c.token == token)
+                )
+                .mappings()
+                .first()
+            )
+        return TokenRow(**row) if row else None
+
+    def put_tokens(self, rows: Sequence[TokenRow]) -> None:
+        self._upsert(self.t["tokens"], [_as_dict(r) for r in rows], ("patient_token", "token"))
+
+    # -- resources ----------------------------------------------------------------------------
+
+    def _resource(self, row: Any) -> ResourceRow:
+        data = dict(row)
+        data["chunk_ids"] = tuple(json.loads(data["chunk_ids"]))
+        return ResourceRow(**data)
+
+    def get_resource(self, record_id: str) -> ResourceRow | None:
+        return self.get_resources([record_id]).get(record_id)
+
+    def get_resources(self, record_ids: Sequence[str]) -> dict[str, ResourceRow]:
+        t = self.t["resources"]
+        found: dict[str, ResourceRow] = {}
+        with self._connection() as conn:
+            for start in range(0, len(record_ids), 500):
+                batch = list(record_ids[start : start + 500])
+                for row in conn.execute(select(t).where(t.c.record_id.in_(batch))).mappings():
+                    found[row["record_id"]] = self._resource(row)
+        return found
+
+    def resource_by_token(self, resource_token: str) -> ResourceRow | None:
+        t = self.t["resources"]
+        with self._connection() as conn:
+            row = (
+                conn.execute(select(t).where(t.c.resource_token == resource_token))
+                .mappings()
+                .first()
+            )
+        return self._resource(row) if row else None
+
+    def resources_of(self, patient_token: str) -> list[ResourceRow]:
+        t = self.t["resources"]
+        with self._connection() as conn:
+            rows = (
+                conn.execute(select(t).where(t.c.patient_token == patient_token)).mappings().all()
+            )
+        return [self._resource(r) for r in rows]
+
+    def put_resources(self, rows: Sequence[ResourceRow]) -> None:
+        values = []
+        for row in rows:
+            data = _as_dict(row)
+            data["chunk_ids"] = json.dumps(list(row.chunk_ids))
+            values.append(data)
+        self._upsert(self.t["resources"], values, ("record_id",))
+
+    # -- blind index --------------------------------------------------------------------------
+
+    def put_lookups(self, pairs: Sequence[tuple[str, str]]) -> None:
+        rows = [{"lookup_hash": h, "patient_token": p} for h, p in dict.fromkeys(pairs)]
+        self._upsert(self.t["lookups"], rows, ("lookup_hash", "patient_token"))
+
+    def find_patients(self, lookup_hash: str) -> list[str]:
+        t = self.t["lookups"]
+        with self._connection() as conn:
+            return list(
+                conn.execute(
+                    select(t.c.patient_token).where(t.c.lookup_hash == lookup_hash)
+                ).scalars()
+            )
+
+    # -- quarantine ---------------------------------------------------------------------------
+
+    def add_quarantine(self, row: QuarantineRow) -> None:
+        data = _as_dict(row)
+        data.pop("id")
+        with self._connection() as conn:
+            conn.execute(self.t["quarantine"].insert().values(**data))
+
+    def quarantined(self) -> list[QuarantineRow]:
+        t = self.t["quarantine"]
+        with self._connection() as conn:
+            rows = conn.execute(select(t).order_by(t.c.id)).mappings().all()
+        return [QuarantineRow(**r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._connection() as conn:
+            return {
+                name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for name, t in self.t.items()
+            }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def drop_all(self) -> None:
+        """Remove this store's tables (tests)."""
+        self.metadata.drop_all(self.engine)
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__slots__}
