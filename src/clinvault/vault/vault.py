@@ -186,7 +186,7 @@ class Vault:
         key = crypto.derive_key(self.keys.kek, "clinvault/quarantine/v1")
         sealer = self._sealer(key)
         stamp = self.clock.now()
-        aad = f"quarantine|{stamp.isoformat()}".encode()
+        aad = b"quarantine"
         self.store.add_quarantine(
             QuarantineRow(
                 id=None,
@@ -203,7 +203,7 @@ class Vault:
         sealer = self._sealer(key)
         out = []
         for row in self.store.quarantined():
-            aad = f"quarantine|{row.created_at.isoformat()}".encode()
+            aad = b"quarantine"
             out.append(
                 {
                     "id": row.id,
