@@ -1,0 +1,218 @@
+"""Reading FHIR R4 input: Bundle files, bulk-export NDJSON and single-resource files.
+
+``iter_sources(paths)`` turns files and folders into a stream of items, one per
+resource or problem, in a deterministic order (folders are walked recursively,
+``*.json`` and ``*.ndjson`` files in sorted order; other files in a folder are
+not FHIR input and are passed over without a notice). Each item is one of:
+
+- ``SourceResource``: a resource to validate and ingest, with where it came from;
+- ``SkippedFile``: a file that is not FHIR at all (no ``resourceType``: a
+  bulk-export ``log.ndjson``, a ``package.json``, a README given by name). A
+  notice, not an error;
+- ``SkippedEntry``: a Bundle entry that is only a read request (``GET``/``HEAD``
+  in a batch or transaction) and carries no data. A notice, not an error;
+- ``BadInput``: malformed JSON (file or NDJSON line), an empty file, a Bundle
+  entry without a resource, a ``resourceType`` that is not FHIR R4, an
+  unreadable file. The rest of the input goes on.
+
+``where`` locates an item without quoting its content: ``a.json``,
+``a.json#entry[12]``, ``Observation.000.ndjson:17`` (1-based line) and, for a
+Bundle inside an NDJSON line, ``b.ndjson:3#entry[0]``. It is built from the path
+as given (plus the relative path below a folder): file names are the caller's
+own and are used as they are.
+
+A path that does not exist makes the whole input unusable: ``iter_sources``
+raises ``UnusableInputError`` when called, before anything is yielded.
+NDJSON is read one line at a time; a JSON file is parsed as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinvault.errors import UnusableInputError
+from clinvault.fhir.resource_types import is_r4_resource_type
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+JSON_SUFFIXES = (".json",)
+WALKED_SUFFIXES = (".json", ".ndjson")
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResource:
+    resource: dict[str, Any]
+    where: str
+    full_url: str | None = None
+    """``Bundle.entry.fullUrl`` (``urn:uuid:...`` or absolute URL); ``None`` outside a Bundle."""
+    bundle: str | None = None
+    """``where`` of the enclosing Bundle: the scope in which ``full_url`` references resolve."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadInput:
+    where: str
+    message: str
+
+
+SourceItem = SourceResource | SkippedFile | SkippedEntry | BadInput
+
+
+def iter_sources(paths: Sequence[Path]) -> Iterator[SourceItem]:
+    """Every item of every file under ``paths``; raises ``UnusableInputError`` at once
+    if a path does not exist. Files reached twice (a folder and a file in it) are read once."""
+    files = _input_files(paths)
+    return _iter_files(files)
+
+
+def _input_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise UnusableInputError("input path does not exist", where=str(path))
+        found = _walk(path) if path.is_dir() else [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = (p for p in folder.rglob("*") if p.suffix.lower() in WALKED_SUFFIXES and p.is_file())
+    return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _iter_files(files: list[Path]) -> Iterator[SourceItem]:
+    for file in files:
+        suffix = file.suffix.lower()
+        if suffix in NDJSON_SUFFIXES:
+            yield from _read_ndjson(file)
+        elif suffix in JSON_SUFFIXES:
+            yield from _read_json(file)
+        else:
+            yield SkippedFile(file, f"not a .json or .ndjson file ({suffix or 'no suffix'})")
+
+
+def _read_json(file: Path) -> Iterator[SourceItem]:
+    where = str(file)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield BadInput(where, f"cannot read file ({type(exc).__name__})")
+        return
+    if not text.strip():
+        yield BadInput(where, "file is empty")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield BadInput(where, _json_error(exc))
+        return
+    if not isinstance(data, dict) or "resourceType" not in data:
+        yield SkippedFile(file, "not FHIR: no resourceType")
+        return
+    yield from _resource_items(data, where, full_url=None, bundle=None)
+
+
+def _read_ndjson(file: Path) -> Iterator[SourceItem]:
+    name = str(file)
+    saw_content = False
+    try:
+        with file.open(encoding="utf-8-sig") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                where = f"{name}:{number}"
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    saw_content = True
+                    yield BadInput(where, _json_error(exc, with_line=False))
+                    continue
+                if not isinstance(data, dict) or "resourceType" not in data:
+                    if not saw_content:
+                        yield SkippedFile(file, "not FHIR: first record has no resourceType")
+                        return
+                    yield BadInput(where, "record has no resourceType")
+                    continue
+                saw_content = True
+                yield from _resource_items(data, where, full_url=None, bundle=None)
+    except (OSError, UnicodeDecodeError) as exc:
+        yield BadInput(name, f"cannot read file ({type(exc).__name__})")
+        return
+    if not saw_content:
+        yield BadInput(name, "file is empty")
+
+
+def _resource_items(
+    data: dict[str, Any], where: str, *, full_url: str | None, bundle: str | None
+) -> Iterator[SourceItem]:
+    resource_type = data.get("resourceType")
+    if not is_r4_resource_type(resource_type):
+        yield BadInput(where, "resourceType is not a FHIR R4 resource type")
+        return
+    if resource_type == "Bundle":
+        yield from _bundle_items(data, where)
+        return
+    yield SourceResource(data, where, full_url, bundle)
+
+
+def _bundle_items(bundle: dict[str, Any], where: str) -> Iterator[SourceItem]:
+    entries = bundle.get("entry", [])
+    if not isinstance(entries, list):
+        yield BadInput(where, "Bundle.entry is not a list")
+        return
+    for position, entry in enumerate(entries):
+        entry_where = f"{where}#entry[{position}]"
+        if not isinstance(entry, dict):
+            yield BadInput(entry_where, "Bundle entry is not an object")
+            continue
+        resource = entry.get("resource")
+        if resource is None:
+            yield _entry_without_resource(entry, entry_where)
+            continue
+        if not isinstance(resource, dict) or "resourceType" not in resource:
+            yield BadInput(entry_where, "Bundle entry resource has no resourceType")
+            continue
+        full_url = entry.get("fullUrl")
+        yield from _resource_items(
+            resource,
+            entry_where,
+            full_url=full_url if isinstance(full_url, str) else None,
+            bundle=where,
+        )
+
+
+def _entry_without_resource(entry: dict[str, Any], where: str) -> SourceItem:
+    request = entry.get("request")
+    method = request.get("method") if isinstance(request, dict) else None
+    if method in READ_ONLY_METHODS:
+        return SkippedEntry(where, f"Bundle entry is a {method} request without data")
+    if method in WRITE_METHODS:
+        return BadInput(where, f"Bundle entry has no resource ({method} request is not ingested)")
+    return BadInput(where, "Bundle entry has no resource")
+
+
+def _json_error(exc: json.JSONDecodeError, *, with_line: bool = True) -> str:
+    position = f"line {exc.lineno} column {exc.colno}" if with_line else f"column {exc.colno}"
+    return f"malformed JSON at {position}: {exc.msg}"
