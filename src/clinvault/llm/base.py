@@ -1,0 +1,57 @@
+"""The LLM side's contracts: the client protocol, its result, and the outbound guard protocol.
+
+The ask pipeline builds messages with :func:`clinvault.llm.prompt.build_messages` and calls an
+``LLMClient``; every implementation runs a ``PromptGuard`` over the messages before anything
+leaves the process, with the patient's known identifier values as ``deny_values``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Message = dict[str, Any]
+"""An OpenAI-style chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class LLMResult:
+    text: str
+    model: str
+    """The configured model route that answered, e.g. ``openai/gpt-4o`` or ``clinvault/evidence``."""
+    provider: str
+    """The provider litellm resolved for that route (``openai``, ``ollama``, ``clinvault`` ...)."""
+    usage: Usage
+    latency_s: float
+    cost_usd: float | None = None
+    """Known cost of the call; ``None`` when litellm has no price for the model."""
+    served_model: str | None = None
+    """The model name the endpoint reported, when it reported one."""
+
+
+class PromptGuard(Protocol):
+    def check(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> None:
+        """Return if the messages may leave the process; raise ``EgressBlocked`` otherwise."""
+
+
+class LLMClient(Protocol):
+    def complete(
+        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
+    ) -> LLMResult:
+        """Answer ``messages``; ``deny_values`` are the patient's known identifier values."""
+
+    def stream(
+        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Yield the answer's text pieces as they arrive; their concatenation is the answer."""

@@ -1,0 +1,263 @@
+"""The offline evidence model: a deterministic answerer that only quotes the evidence it is given.
+
+It is the default model (``clinvault/evidence``), so the product runs with no network and no
+weights. It is honest rather than clever:
+
+- it selects the items that answer the question by term overlap with the item text (which
+  includes the code display), with synonyms for common clinical asks ("allergies" means
+  ``AllergyIntolerance`` items, "a1c" matches "Hemoglobin A1c" ...);
+- "latest / most recent / last" keeps the items with the newest date, "first / earliest" the
+  oldest, anything else lists the matching items in date order;
+- every answer line quotes one item's date and text verbatim and cites it as ``[n]``, so every
+  number or date in an answer occurs in the item it cites; prose carries no numbers;
+- when nothing matches it says so and cites nothing;
+- evidence is only ever quoted, never interpreted: instructions inside it change nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from clinvault.llm.prompt import EvidenceItem, defang_citations
+
+NOT_ANSWERED = "The provided records do not answer this question."
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A kind of record a question can ask for by name ("allergies"), mapped to FHIR types."""
+
+    words: frozenset[str]
+    resource_types: frozenset[str]
+    is_list: bool
+    """Whether "current X" means "all X" (medications) rather than "the newest X" (labs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A clinical notion named several ways: question phrases and the phrases that show it."""
+
+    asked_as: tuple[str, ...]
+    shown_as: tuple[str, ...]
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _category(words: str, types: str, *, is_list: bool) -> Category:
+    return Category(_wordset(words), _wordset(types), is_list)
+
+
+CATEGORIES = (
+    _category(
+        "allergy allergies allergic intolerance intolerances reaction reactions",
+        "AllergyIntolerance",
+        is_list=True,
+    ),
+    _category(
+        "medication medications med meds drug drugs prescription prescriptions prescribed "
+        "taking medicine medicines",
+        "MedicationRequest MedicationStatement MedicationAdministration MedicationDispense",
+        is_list=True,
+    ),
+    _category(
+        "problem problems condition conditions diagnosis diagnoses diagnosed",
+        "Condition",
+        is_list=True,
+    ),
+    _category(
+        "immunization immunizations vaccine vaccines vaccination vaccinations vaccinated shot "
+        "shots",
+        "Immunization",
+        is_list=True,
+    ),
+    _category(
+        "procedure procedures surgery surgeries operation operations",
+        "Procedure",
+        is_list=True,
+    ),
+    _category("visit visits encounter encounters admission admissions", "Encounter", is_list=True),
+    _category("lab labs laboratory vital vitals", "Observation", is_list=False),
+)
+
+CONCEPTS = (
+    Concept(
+        ("hemoglobin a1c", "glycated hemoglobin", "hba1c", "a1c", "glycohemoglobin"),
+        ("a1c", "hba1c", "glycated hemoglobin", "glycohemoglobin", "4548-4"),
+    ),
+    Concept(("blood sugar", "glucose", "sugar"), ("glucose",)),
+    Concept(("blood pressure", "bp"), ("blood pressure", "systolic", "diastolic")),
+    Concept(("heart rate", "pulse"), ("heart rate", "pulse")),
+    Concept(("body mass index", "bmi"), ("body mass index", "bmi")),
+    Concept(("body weight", "weight"), ("weight",)),
+    Concept(("body height", "height"), ("height",)),
+    Concept(("temperature", "fever"), ("temperature",)),
+    Concept(("oxygen saturation", "spo2", "o2 sat"), ("oxygen saturation", "spo2")),
+    Concept(
+        ("kidney function", "renal function", "egfr", "gfr"),
+        ("egfr", "gfr", "glomerular filtration"),
+    ),
+    Concept(
+        ("lipids", "lipid panel", "cholesterol"), ("cholesterol", "ldl", "hdl", "triglyceride")
+    ),
+)
+
+LATEST_WORDS = _wordset("latest last recent newest lately")
+CURRENT_WORDS = _wordset("current currently now")
+EARLIEST_WORDS = _wordset("first earliest oldest initial")
+TREND_WORDS = _wordset("trend trends trending trajectory progression over time history")
+
+STOPWORDS = _wordset(
+    """
+    a about after all am an and any are as at be been before being by can could did do does
+    done during each ever for from get give had has have he her hers him his how i if in is it
+    its list me most my of on or our please show she so that the their them there these they
+    this those to tell us was we were what when where which who whom whose why will with would
+    you your patient patients patient's record records recorded documented known value values
+    result results level levels reading readings measurement measurements test tests number
+    numbers date dates ago any has there been time times since
+    """
+)
+"""Question words that carry no subject: they never make an item match."""
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'.-]*[a-z0-9]|[a-z0-9]")
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What a question asks for, as the model understands it."""
+
+    categories: tuple[Category, ...]
+    concepts: tuple[Concept, ...]
+    terms: frozenset[str]
+    order: str
+    """``latest``, ``earliest`` or ``chronological``."""
+
+    @property
+    def has_subject(self) -> bool:
+        return bool(self.concepts or self.terms)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return _phrase_pattern(phrase).search(text) is not None
+
+
+def _stem(word: str) -> str:
+    word = word.removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def understand(question: str) -> Ask:
+    """Split a question into the record kinds, concepts and free terms it asks about."""
+    text = question.casefold()
+    concepts = []
+    for concept in CONCEPTS:
+        hits = [phrase for phrase in concept.asked_as if _contains(text, phrase)]
+        if hits:
+            concepts.append(concept)
+            for phrase in hits:
+                text = _phrase_pattern(phrase).sub(" ", text)
+    words = _words(text)
+    word_set = set(words)
+    categories = tuple(c for c in CATEGORIES if c.words & word_set)
+    category_words = set().union(*(c.words for c in categories)) if categories else set()
+    intent_words = LATEST_WORDS | CURRENT_WORDS | EARLIEST_WORDS | TREND_WORDS
+    terms = frozenset(
+        _stem(word)
+        for word in words
+        if word not in STOPWORDS
+        and word not in intent_words
+        and word not in category_words
+        and not word.replace(".", "").isdigit()
+    )
+    lists_only = bool(categories) and all(c.is_list for c in categories) and not concepts
+    if word_set & LATEST_WORDS or (word_set & CURRENT_WORDS and not lists_only):
+        order = "latest"
+    elif word_set & EARLIEST_WORDS:
+        order = "earliest"
+    else:
+        order = "chronological"
+    return Ask(categories=categories, concepts=tuple(concepts), terms=terms, order=order)
+
+
+def _score(ask: Ask, item: EvidenceItem) -> int:
+    text = item.text.casefold()
+    stems = {_stem(word) for word in _words(text)}
+    concept_score = sum(
+        2 for concept in ask.concepts if any(_contains(text, p) for p in concept.shown_as)
+    )
+    return concept_score + len(ask.terms & stems)
+
+
+def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
+    """The items that answer ``ask``: best term overlap, limited to the asked record kinds."""
+    if ask.categories:
+        wanted = set().union(*(c.resource_types for c in ask.categories))
+        candidates = [item for item in evidence if item.resource_type in wanted]
+    else:
+        candidates = list(evidence)
+    if not ask.has_subject:
+        return candidates if ask.categories else []
+    scored = [(_score(ask, item), item) for item in candidates]
+    best = max((score for score, _ in scored), default=0)
+    return [item for score, item in scored if score == best] if best >= _required(ask) else []
+
+
+def _required(ask: Ask) -> int:
+    """A multi-word subject must be matched by at least two of its parts ("blood type" is not
+    answered by "Hemoglobin in Blood"); a one-word subject by that word."""
+    return min(2, 2 * len(ask.concepts) + len(ask.terms))
+
+
+def _chronological(items: Iterable[EvidenceItem]) -> list[EvidenceItem]:
+    """Dated items oldest first (stable), then undated items in prompt order."""
+    items = list(items)
+    dated = sorted((i for i in items if i.date), key=lambda i: i.date or "")
+    return dated + [i for i in items if not i.date]
+
+
+def order(ask: Ask, items: Sequence[EvidenceItem]) -> list[EvidenceItem]:
+    dated = [item for item in items if item.date]
+    if ask.order == "chronological" or not dated:
+        return _chronological(items)
+    pick = max if ask.order == "latest" else min
+    edge = pick(item.date or "" for item in dated)
+    return [item for item in dated if item.date == edge]
+
+
+def _intro(ask: Ask, chosen: Sequence[EvidenceItem]) -> str:
+    if ask.order == "chronological":
+        return "Matching records in the provided evidence, in date order:"
+    edge = "newest" if ask.order == "latest" else "earliest"
+    if len(chosen) > 1:
+        return f"Several records share the {edge} date in the provided evidence:"
+    return f"The {edge} matching record in the provided evidence:"
+
+
+def answer_line(item: EvidenceItem) -> str:
+    text = defang_citations(item.text)
+    return f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]"
+
+
+def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
+    """The model's whole answer to ``question`` from ``evidence``."""
+    ask = understand(question)
+    chosen = order(ask, select(ask, evidence))
+    if not chosen:
+        return NOT_ANSWERED
+    return "\n".join([_intro(ask, chosen), *(answer_line(item) for item in chosen)])
