@@ -1,0 +1,305 @@
+"""The tamper-evident audit log: append-only records in a hash chain (SQLite or PostgreSQL).
+
+Each append runs in one write transaction: lock the head row, take ``seq = count + 1`` and
+``prev_hash = last_hash``, insert the record, update the head. Concurrent writers (threads
+or processes) therefore get gapless, strictly ordered sequence numbers.
+
+The question and the break-glass reason are sealed before they reach the database; only a
+viewer with the ``auditor`` role may open them (:meth:`AuditLog.reveal`), and every reveal
+is itself appended as an ``audit-view`` record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from clinvault.audit.chain import AuditHead, VerifyResult, verify_chain
+from clinvault.audit.event import AuditEvent
+from clinvault.audit.record import GENESIS_HASH, AuditRecord
+from clinvault.audit.rows import record_to_row, row_to_record
+from clinvault.audit.schema import HEAD_ROW_ID, AuditTables, audit_tables
+from clinvault.audit.sealing import FieldSealer, SealedField
+from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
+from clinvault.db import is_sqlite, make_engine, snapshot, write_transaction
+from clinvault.errors import AccessDenied, AuditIntegrityError, VaultError
+from clinvault.settings import Settings
+from clinvault.vault.keys import KeyRing
+
+AUDITOR_ROLE = "auditor"
+RESPONSE_ID_BYTES = 16
+PAGE_SIZE = 500
+
+
+class Viewer(Protocol):
+    """Whoever reads the log: a name and a role (an access ``Principal`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RevealedFields:
+    question: str | None
+    break_glass_reason: str | None
+    view_record: AuditRecord
+    """The ``audit-view`` record that logged this reveal."""
+
+
+class AuditLog:
+    def __init__(
+        self,
+        engine: Engine,
+        key: bytes,
+        *,
+        clock: Clock | None = None,
+        random: RandomBytes | None = None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock or SystemClock()
+        self._random = random or system_random()
+        self._sealer = FieldSealer(key, self._random)
+        self._tables: AuditTables = audit_tables()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        keys: KeyRing | None = None,
+        *,
+        clock: Clock | None = None,
+        random: RandomBytes | None = None,
+    ) -> AuditLog:
+        """The deployment's log at ``settings.audit_url``, schema created if missing."""
+        ring = keys or KeyRing.load(settings, random)
+        log = cls(make_engine(settings.audit_url), ring.audit, clock=clock, random=random)
+        log.create_schema()
+        return log
+
+    def create_schema(self) -> None:
+        """Create the tables and the head row if they do not exist (idempotent)."""
+        self._tables.metadata.create_all(self._engine)
+        head_row = {"id": HEAD_ROW_ID, "count": 0, "last_hash": GENESIS_HASH, "updated_at": ""}
+        with write_transaction(self._engine) as connection:
+            dialect_insert = sqlite.insert if is_sqlite(connection) else postgresql.insert
+            connection.execute(
+                dialect_insert(self._tables.head).values(head_row).on_conflict_do_nothing()
+            )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def new_response_id(self) -> str:
+        """A random, opaque id (``RSP-`` + 32 hex) to announce before appending."""
+        return "RSP-" + self._random(RESPONSE_ID_BYTES).hex().upper()
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def append(self, event: AuditEvent) -> AuditRecord:
+        response_id = event.response_id or self.new_response_id()
+        question = (
+            None
+            if event.question is None
+            else self._sealer.seal(response_id, "question", event.question)
+        )
+        reason = (
+            None
+            if event.break_glass_reason is None
+            else self._sealer.seal(response_id, "break_glass_reason", event.break_glass_reason)
+        )
+        with write_transaction(self._engine) as connection:
+            head = self._locked_head(connection)
+            time = self._now()
+            record = _record_for(event, response_id, question, reason, head, time)
+            connection.execute(self._tables.records.insert().values(record_to_row(record)))
+            connection.execute(
+                update(self._tables.head)
+                .where(self._tables.head.c.id == HEAD_ROW_ID)
+                .values(count=record.seq, last_hash=record.hash, updated_at=time)
+            )
+        return record
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def get(self, response_id: str) -> AuditRecord | None:
+        records = self._tables.records
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(records).where(records.c.response_id == response_id)
+            ).first()
+        return None if row is None else row_to_record(row._mapping)
+
+    def iter_records(self) -> Iterator[AuditRecord]:
+        """Every record in ``seq`` order, read page by page in one consistent snapshot."""
+        with snapshot(self._engine) as connection:
+            for row in self._rows(connection):
+                yield row_to_record(row)
+
+    def recent(self, limit: int) -> list[AuditRecord]:
+        records = self._tables.records
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(records).order_by(records.c.seq.desc()).limit(limit)
+            ).all()
+        return [row_to_record(row._mapping) for row in rows]
+
+    def break_glass_records(self) -> list[AuditRecord]:
+        records = self._tables.records
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(records).where(records.c.break_glass.is_(True)).order_by(records.c.seq)
+            ).all()
+        return [row_to_record(row._mapping) for row in rows]
+
+    def head(self) -> AuditHead:
+        with self._engine.connect() as connection:
+            head = self._read_head(connection)
+        if head is None:
+            raise AuditIntegrityError("the audit head row is missing")
+        return head
+
+    # Integrity and disclosure ----------------------------------------------------------------
+
+    def verify(self, anchor: AuditHead | None = None) -> VerifyResult:
+        """Walk the whole chain in one snapshot; see :mod:`clinvault.audit.chain`."""
+        with snapshot(self._engine) as connection:
+            head = self._read_head(connection)
+            decoded = _DecodingWalk(self._rows(connection))
+            result = verify_chain(decoded, head, anchor)
+        if decoded.failed_seq is not None:
+            return VerifyResult(False, decoded.failed_seq, "undecodable-record", decoded.walked)
+        return result
+
+    def reveal(self, record: AuditRecord, viewer: Viewer) -> RevealedFields:
+        """Decrypt a record's free text for an auditor. Every attempt is logged first, as an
+        ``audit-view`` record; a non-auditor's attempt is logged as refused, then denied."""
+        permitted = viewer.role == AUDITOR_ROLE
+        view = self.append(
+            AuditEvent(
+                kind="audit-view",
+                principal=viewer.name,
+                role=viewer.role,
+                patient=record.patient,
+                outcome="allowed" if permitted else "refused",
+                reason="question-revealed" if permitted else "role-not-permitted",
+                related_response_id=record.response_id,
+            )
+        )
+        if not permitted:
+            raise AccessDenied("role-not-permitted", "only auditors may read audited questions")
+        try:
+            question = self._open(record, "question")
+            reason = self._open(record, "break_glass_reason")
+        except VaultError:
+            raise AuditIntegrityError(
+                f"audit record {record.seq}: encrypted field does not open"
+            ) from None
+        return RevealedFields(question, reason, view)
+
+    # Internals -------------------------------------------------------------------------------
+
+    def _open(self, record: AuditRecord, name: SealedField) -> str | None:
+        blob = record.question_sealed if name == "question" else record.break_glass_reason_sealed
+        return None if blob is None else self._sealer.open(record.response_id, name, blob)
+
+    def _now(self) -> str:
+        return self._clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def _locked_head(self, connection: Connection) -> AuditHead:
+        head = self._tables.head
+        row = connection.execute(
+            select(head.c.count, head.c.last_hash).where(head.c.id == HEAD_ROW_ID).with_for_update()
+        ).first()
+        if row is None:
+            raise AuditIntegrityError("the audit head row is missing; refusing to append")
+        return AuditHead(int(row._mapping["count"]), str(row._mapping["last_hash"]))
+
+    def _read_head(self, connection: Connection) -> AuditHead | None:
+        head = self._tables.head
+        row = connection.execute(
+            select(head.c.count, head.c.last_hash).where(head.c.id == HEAD_ROW_ID)
+        ).first()
+        return (
+            None
+            if row is None
+            else AuditHead(int(row._mapping["count"]), str(row._mapping["last_hash"]))
+        )
+
+    def _rows(self, connection: Connection) -> Iterator[dict[str, Any]]:
+        records = self._tables.records
+        last_seq: int | None = None
+        while True:
+            query = select(records).order_by(records.c.seq).limit(PAGE_SIZE)
+            if last_seq is not None:
+                query = query.where(records.c.seq > last_seq)
+            page = [dict(row._mapping) for row in connection.execute(query)]
+            yield from page
+            if len(page) < PAGE_SIZE:
+                return
+            last_seq = int(page[-1]["seq"])
+
+
+class _DecodingWalk:
+    """Turns rows into records for the verifier; stops at the first undecodable row."""
+
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self._rows = rows
+        self.failed_seq: int | None = None
+        self.walked = 0
+
+    def __iter__(self) -> Iterator[AuditRecord]:
+        for row in self._rows:
+            try:
+                record = row_to_record(row)
+            except (ValueError, TypeError, KeyError):
+                self.failed_seq = self.walked + 1
+                return
+            self.walked += 1
+            yield record
+
+
+def _record_for(
+    event: AuditEvent,
+    response_id: str,
+    question: bytes | None,
+    break_glass_reason: bytes | None,
+    head: AuditHead,
+    time: str,
+) -> AuditRecord:
+    record = AuditRecord(
+        seq=head.count + 1,
+        response_id=response_id,
+        time=time,
+        kind=event.kind,
+        principal=event.principal,
+        role=event.role,
+        purpose=event.purpose,
+        patient=event.patient,
+        question_sealed=question,
+        model=event.model,
+        route=event.route,
+        retrieved=event.retrieved,
+        citations=event.citations,
+        prompt_sha256=event.prompt_sha256,
+        output_sha256=event.output_sha256,
+        latency_ms=None if event.latency_ms is None else float(event.latency_ms),
+        latency_breakdown={k: float(v) for k, v in event.latency_breakdown.items()},
+        prompt_tokens=event.prompt_tokens,
+        completion_tokens=event.completion_tokens,
+        cost_usd=None if event.cost_usd is None else float(event.cost_usd),
+        outcome=event.outcome,
+        reason=event.reason,
+        break_glass=event.break_glass,
+        break_glass_reason_sealed=break_glass_reason,
+        related_response_id=event.related_response_id,
+        prev_hash=head.last_hash,
+    )
+    return replace(record, hash=record.computed_hash())
