@@ -1,0 +1,56 @@
+"""``clinvault index dump``: every stored point's payload, one JSON object per line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from clinvault.cli.context import load_settings, reported_errors
+
+app = typer.Typer(help="Inspect the vector index (pseudonymized content only).", no_args_is_help=True)
+
+
+@app.command("dump")
+def dump(
+    patient: Annotated[str | None, typer.Option(help="only this patient token (PT-...)")] = None,
+) -> None:
+    """Print every point's payload as JSON lines (for audits and tests)."""
+    settings = load_settings()
+    from clinvault.index.factory import open_index
+
+    with reported_errors():
+        index = open_index(settings, _dimension(settings))
+        try:
+            for chunk in index.scroll(patient):
+                sys.stdout.write(json.dumps(chunk.payload(), ensure_ascii=False) + "\n")
+        finally:
+            index.close()
+
+
+@app.command("count")
+def count() -> None:
+    """Number of points in the index."""
+    settings = load_settings()
+    from clinvault.index.factory import open_index
+
+    with reported_errors():
+        index = open_index(settings, _dimension(settings))
+        try:
+            typer.echo(index.count())
+        finally:
+            index.close()
+
+
+def _dimension(settings: object) -> int:
+    from clinvault.index.factory import open_embedder
+    from clinvault.settings import Settings
+
+    assert isinstance(settings, Settings)
+    return open_embedder(settings).dimension
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="index")

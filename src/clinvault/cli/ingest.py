@@ -1,0 +1,62 @@
+"""``clinvault ingest PATH...``: FHIR files and folders into the vault and the index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clinvault.cli.context import RichProgress, err, load_settings, out, reported_errors
+from clinvault.errors import UnusableInputError
+from clinvault.ingest.report import EXIT_UNUSABLE, IngestReport
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Bundle JSON, bulk NDJSON folders, resource files")],
+) -> None:
+    """Ingest FHIR R4 data: originals sealed in the vault, pseudonymized chunks indexed."""
+    settings = load_settings()
+    from clinvault.ingest.service import open_pipeline
+
+    with reported_errors():
+        pipeline = open_pipeline(settings)
+        progress = RichProgress("ingesting patients")
+        pipeline.progress = progress
+        try:
+            report = pipeline.run(paths)
+        except UnusableInputError as exc:
+            err.print(f"[red]unusable input:[/red] {exc}")
+            raise typer.Exit(EXIT_UNUSABLE) from None
+        finally:
+            progress.stop()
+            pipeline.close()
+    _print_report(report)
+    raise typer.Exit(report.exit_status)
+
+
+def _print_report(report: IngestReport) -> None:
+    for path, reason in report.skipped_files:
+        err.print(f"[yellow]skipped[/yellow] {path}: {reason}")
+    for problem in report.rejected:
+        err.print(f"[red]rejected[/red] {problem.where} ({problem.resource_type}): {problem.message}")
+    table = Table(title="ingest")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("resources read", report.resources_seen),
+        ("resources stored (new or changed)", report.resources_stored),
+        ("resources unchanged", report.resources_unchanged),
+        ("patients updated", report.patients),
+        ("chunks indexed", report.chunks_indexed),
+        ("chunks refused by the leak gate", report.chunks_refused),
+        ("rejected (quarantined)", len(report.rejected)),
+        ("files skipped (not FHIR)", len(report.skipped_files)),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)

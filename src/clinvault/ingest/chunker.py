@@ -1,0 +1,76 @@
+"""Pseudonymized resources and note passages -> ``Chunk``s (the only thing indexed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clinvault.fhir.notes import note_texts, split_passages
+from clinvault.fhir.render import render
+from clinvault.ingest.chunk_ids import chunk_id
+from clinvault.model import Chunk
+from clinvault.vault.keys import KeyRing
+
+
+@dataclass(frozen=True)
+class Chunker:
+    keys: KeyRing
+    note_max_chars: int
+    note_overlap_chars: int
+
+    def resource_chunks(
+        self,
+        patient: str,
+        resource_token: str,
+        raw: Mapping[str, Any],
+        pseudo: Mapping[str, Any],
+        scan: Callable[[str], str],
+    ) -> list[Chunk]:
+        rtype = str(pseudo.get("resourceType"))
+        rendered = render(pseudo)
+        chunks = [
+            Chunk(
+                chunk_id=chunk_id(self.keys, resource_token, "resource"),
+                patient=patient,
+                resource_type=rtype,
+                resource=resource_token,
+                kind="resource",
+                text=rendered.text,
+                date=rendered.date,
+                codes=tuple(rendered.codes),
+                display=rendered.display,
+            )
+        ]
+        for note in note_texts(raw):
+            passages = split_passages(scan(note.text), self.note_max_chars, self.note_overlap_chars)
+            label = rendered.display or rtype
+            for index, passage in enumerate(passages):
+                header = f"{rtype} note ({label}){' on ' + rendered.date if rendered.date else ''}, part {index + 1}/{len(passages)}: "
+                chunks.append(
+                    Chunk(
+                        chunk_id=chunk_id(self.keys, resource_token, f"note:{note.part}:{index}"),
+                        patient=patient,
+                        resource_type=rtype,
+                        resource=resource_token,
+                        kind="note",
+                        text=header + passage,
+                        date=rendered.date,
+                        codes=tuple(rendered.codes),
+                        display=rendered.display,
+                    )
+                )
+        return chunks
+
+    def summary_chunk(
+        self, patient: str, resource_token: str, text: str, date: str | None
+    ) -> Chunk:
+        return Chunk(
+            chunk_id=chunk_id(self.keys, resource_token, "summary"),
+            patient=patient,
+            resource_type="Patient",
+            resource=resource_token,
+            kind="summary",
+            text=text,
+            date=date,
+        )

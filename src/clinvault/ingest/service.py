@@ -1,0 +1,24 @@
+"""Opens the ingestion pipeline with the backends the settings name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinvault.index.factory import open_embedder, open_index
+from clinvault.ingest.pipeline import IngestPipeline
+from clinvault.settings import Settings
+from clinvault.vault import Vault
+
+
+@dataclass
+class OpenPipeline(IngestPipeline):
+    def close(self) -> None:
+        self.index.close()
+        self.vault.close()
+
+
+def open_pipeline(settings: Settings) -> OpenPipeline:
+    vault = Vault.open(settings)
+    embedder = open_embedder(settings)
+    index = open_index(settings, embedder.dimension)
+    return OpenPipeline(settings=settings, vault=vault, embedder=embedder, index=index)
