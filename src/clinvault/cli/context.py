@@ -16,8 +16,8 @@ from clinvault.settings import Settings
 
 EXIT_CONFIG = 2
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def load_settings() -> Settings:

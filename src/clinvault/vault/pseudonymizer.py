@@ -140,7 +140,8 @@ class Pseudonymizer:
 
     def _reference_display(self, obj: dict[str, Any], display: str, path: tuple[str, ...]) -> str:
         target = obj.get("reference")
-        target_type = target.split("/")[-2] if isinstance(target, str) and "/" in target else ""
+        opaque = self.sink.reference(target) if isinstance(target, str) else ""
+        target_type = opaque.split("/")[0] if "/" in opaque else ""
         if target_type in self.policy.display_keep_types or (
             not target_type and path and path[-1] in ("medicationReference", "substance")
         ):

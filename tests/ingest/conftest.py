@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinvault.settings import Settings
+from clinvault.synth import SynthConfig, write_cohort
+
+
+@pytest.fixture
+def fast_settings(settings: Settings) -> Settings:
+    """Embedded defaults, with the hashing embedder so pipeline tests stay fast."""
+    return settings.model_copy(
+        update={"index": settings.index.model_copy(update={
+            "embedder": settings.index.embedder.model_copy(update={"backend": "hashing"})
+        })}
+    )
+
+
+@pytest.fixture(scope="session")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cohort")
+    write_cohort(SynthConfig(patients=3, seed=11), out, force=True)
+    return out
+
+
+def truth(cohort: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (cohort / "truth.jsonl").read_text().splitlines()]
+
+
+def home_files_contain(home: Path, needles: list[str], skip: Path) -> list[tuple[str, str]]:
+    """Files under ``home`` holding a needle. Needles under 5 characters are left out: a
+    short string occurs in megabytes of ciphertext by chance (they are checked in text)."""
+    hits = []
+    lowered = [(n, n.lower().encode()) for n in needles if len(n) >= 5]
+    for path in home.rglob("*"):
+        if path.is_file() and path != skip and "cohort" not in path.parts:
+            blob = path.read_bytes().lower()
+            hits += [(path.name, n) for n, low in lowered if low in blob]
+    return hits
