@@ -50,7 +50,11 @@ class VectorIndex(Protocol):
     def search(self, query: SearchQuery) -> list[Hit]: ...
 
     def latest(
-        self, patient: str, *, codes: Sequence[str] = (), resource_types: Sequence[str] = (),
+        self,
+        patient: str,
+        *,
+        codes: Sequence[str] = (),
+        resource_types: Sequence[str] = (),
         limit: int = 10,
     ) -> list[Chunk]:
         """Chunks of this patient matching any of ``codes``/``resource_types``, newest first."""

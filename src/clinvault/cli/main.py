@@ -1,0 +1,30 @@
+"""The ``clinvault`` command: one typer app, one module per command group."""
+
+from __future__ import annotations
+
+import importlib
+
+import clinvault  # noqa: F401  (offline defaults before any heavy import)
+import typer
+
+COMMAND_MODULES = (
+    "clinvault.cli.synth",
+    "clinvault.cli.ingest",
+    "clinvault.cli.index",
+    "clinvault.cli.show",
+    "clinvault.cli.ask",
+)
+
+app = typer.Typer(
+    name="clinvault",
+    help="Retrieval-augmented clinical assistant with a tokenizing privacy vault.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,38 @@
+"""Registries of embedders and vector indexes, and the two entry points to open them.
+
+Implementations are imported lazily by name, so importing this module loads neither
+torch nor a Qdrant client.
+"""
+
+from __future__ import annotations
+
+from clinvault.index.base import Embedder, VectorIndex
+from clinvault.registry import Registry
+from clinvault.settings import Settings
+
+EMBEDDERS: Registry[Embedder] = Registry(
+    "embedder",
+    {
+        "sentence-transformers": "clinvault.index.sentence_transformer:open_sentence_transformer",
+        "hashing": "clinvault.index.hashing:open_hashing_embedder",
+    },
+)
+"""Factories ``(settings) -> Embedder``, chosen by ``index.embedder.backend``."""
+
+INDEXES: Registry[VectorIndex] = Registry(
+    "vector index",
+    {
+        "edge": "clinvault.index.backends:open_edge_index",
+        "qdrant-local": "clinvault.index.backends:open_qdrant_local_index",
+        "qdrant": "clinvault.index.backends:open_qdrant_server_index",
+    },
+)
+"""Factories ``(settings, embedder_dimension) -> VectorIndex``, chosen by ``index.backend``."""
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    return EMBEDDERS.create(settings.index.embedder.backend, settings)
+
+
+def open_index(settings: Settings, embedder_dimension: int) -> VectorIndex:
+    return INDEXES.create(settings.index.backend, settings, embedder_dimension)
