@@ -35,7 +35,7 @@ def settings(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     for name in list(os.environ):
         if name.startswith("CLINVAULT_") and name != "CLINVAULT_SHARED_DATA":
             monkeypatch.delenv(name)
-    yield Settings.load(home=home)
+    return Settings.load(home=home)
 
 
 @pytest.fixture(scope="session")

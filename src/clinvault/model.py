@@ -13,7 +13,14 @@ from typing import Any, Literal
 ChunkKind = Literal["resource", "note", "summary"]
 
 PAYLOAD_FIELDS = (
-    "chunk_id", "patient", "resource_type", "resource", "kind", "text", "date", "codes",
+    "chunk_id",
+    "patient",
+    "resource_type",
+    "resource",
+    "kind",
+    "text",
+    "date",
+    "codes",
     "display",
 )
 """The complete payload of an index point. Nothing else is ever stored."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,13 @@ from clinvault.synth import SynthConfig, write_cohort
 def fast_settings(settings: Settings) -> Settings:
     """Embedded defaults, with the hashing embedder so pipeline tests stay fast."""
     return settings.model_copy(
-        update={"index": settings.index.model_copy(update={
-            "embedder": settings.index.embedder.model_copy(update={"backend": "hashing"})
-        })}
+        update={
+            "index": settings.index.model_copy(
+                update={
+                    "embedder": settings.index.embedder.model_copy(update={"backend": "hashing"})
+                }
+            )
+        }
     )
 
 
@@ -35,9 +40,13 @@ def home_files_contain(home: Path, needles: list[str], skip: Path) -> list[tuple
     """Files under ``home`` holding a needle. Needles under 5 characters are left out: a
     short string occurs in megabytes of ciphertext by chance (they are checked in text)."""
     hits = []
-    lowered = [(n, n.lower().encode()) for n in needles if len(n) >= 5]
+    patterns = [
+        (n, re.compile(rb"(?<![a-z0-9])" + re.escape(n.lower().encode()) + rb"(?![a-z0-9])"))
+        for n in needles
+        if len(n) >= 5 and not re.fullmatch(r"[0-9a-fA-F-]+", n)  # hex occurs in hashes by chance
+    ]
     for path in home.rglob("*"):
         if path.is_file() and path != skip and "cohort" not in path.parts:
             blob = path.read_bytes().lower()
-            hits += [(path.name, n) for n, low in lowered if low in blob]
+            hits += [(path.name, n) for n, pattern in patterns if pattern.search(blob)]
     return hits

@@ -30,7 +30,9 @@ def _known_phi(cohort: Path) -> list[str]:
     return [p["value"] for t in truth(cohort) for p in t["phi"] if p["known_to_record"]]
 
 
-def test_synth_ingest_dump_leaks_nothing_the_record_knows(fast_settings: Settings, cohort: Path) -> None:
+def test_synth_ingest_dump_leaks_nothing_the_record_knows(
+    fast_settings: Settings, cohort: Path
+) -> None:
     result = runner.invoke(app, ["ingest", str(cohort)], env=_env(fast_settings))
     assert result.exit_code == 0, result.output
     dump = runner.invoke(app, ["index", "dump"], env=_env(fast_settings))
@@ -39,25 +41,40 @@ def test_synth_ingest_dump_leaks_nothing_the_record_knows(fast_settings: Setting
     assert len(lines) > 100
     assert {p["kind"] for p in lines} == {"resource", "note", "summary"}
     assert all(PATIENT_TOKEN_RE.fullmatch(p["patient"]) for p in lines)
-    assert set(lines[0]) == {"chunk_id", "patient", "resource_type", "resource", "kind", "text", "date", "codes", "display"}
+    assert set(lines[0]) == {
+        "chunk_id",
+        "patient",
+        "resource_type",
+        "resource",
+        "kind",
+        "text",
+        "date",
+        "codes",
+        "display",
+    }
     dumped = dump.stdout.lower()
     needles = _known_phi(cohort)
     for t in truth(cohort):
         needles.append(t["patient_id"])
         needles.append(t["demographics"]["birth_date"])
     assert needles
-    leaked = [n for n in needles if re.search(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)", dumped)]
+    leaked = [
+        n for n in needles if re.search(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)", dumped)
+    ]
     assert leaked == []
     assert home_files_contain(fast_settings.home, needles, fast_settings.master_key_file) == []
 
 
-def test_reingest_creates_no_duplicates_and_changes_replace_chunks(fast_settings: Settings, cohort: Path, tmp_path: Path) -> None:
+def test_reingest_creates_no_duplicates_and_changes_replace_chunks(
+    fast_settings: Settings, cohort: Path, tmp_path: Path
+) -> None:
     pipeline = open_pipeline(fast_settings)
     try:
         first = pipeline.run([cohort])
         count = pipeline.index.count()
         again = pipeline.run([cohort])
-        assert again.resources_stored == 0 and again.resources_unchanged == first.resources_seen
+        assert again.resources_stored == 0
+        assert again.resources_unchanged == first.resources_seen
         assert pipeline.index.count() == count
 
         changed = tmp_path / "changed"
@@ -76,18 +93,31 @@ def test_reingest_creates_no_duplicates_and_changes_replace_chunks(fast_settings
         pipeline.close()
 
 
-def test_truth_file_and_non_fhir_files_are_skipped_with_a_notice(fast_settings: Settings, tmp_path: Path) -> None:
+def test_truth_file_and_non_fhir_files_are_skipped_with_a_notice(
+    fast_settings: Settings, tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "log.ndjson").write_text('{"transactionTime": "2020-01-01"}\n')
-    (folder / "Observation.ndjson").write_text(json.dumps({
-        "resourceType": "Observation", "id": "o1", "status": "final",
-        "code": {"text": "Heart rate"}, "subject": {"reference": "Patient/p1"},
-    }) + "\n")
-    (folder / "Patient.ndjson").write_text(json.dumps({"resourceType": "Patient", "id": "p1", "gender": "female"}) + "\n")
+    (folder / "Observation.ndjson").write_text(
+        json.dumps(
+            {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "code": {"text": "Heart rate"},
+                "subject": {"reference": "Patient/p1"},
+            }
+        )
+        + "\n"
+    )
+    (folder / "Patient.ndjson").write_text(
+        json.dumps({"resourceType": "Patient", "id": "p1", "gender": "female"}) + "\n"
+    )
     result = runner.invoke(app, ["ingest", str(folder)], env=_env(fast_settings))
     assert result.exit_code == 0, result.output
-    assert "skipped" in result.output and "log.ndjson" in result.output
+    assert "skipped" in result.output
+    assert "log.ndjson" in result.output
 
 
 def test_bad_input_is_reported_and_quarantined(fast_settings: Settings, tmp_path: Path) -> None:
@@ -96,21 +126,44 @@ def test_bad_input_is_reported_and_quarantined(fast_settings: Settings, tmp_path
     (folder / "a_malformed.json").write_text('{"resourceType": "Patient", ')
     (folder / "b_empty.json").write_text("")
     (folder / "c_wrong_type.json").write_text(json.dumps({"resourceType": "Patiant", "id": "x"}))
-    (folder / "d_invalid.json").write_text(json.dumps({
-        "resourceType": "Observation", "id": "o2", "status": "final", "code": {"text": "x"},
-        "subject": {"reference": "Patient/p9"}, "valueQuantity": {"value": "Zebulon Quagmire"},
-    }))
-    (folder / "e_dangling.json").write_text(json.dumps({
-        "resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/nobody-here"},
-        "code": {"text": "Asthma"},
-    }))
-    (folder / "f_good.json").write_text(json.dumps({"resourceType": "Patient", "id": "p9", "gender": "male"}))
+    (folder / "d_invalid.json").write_text(
+        json.dumps(
+            {
+                "resourceType": "Observation",
+                "id": "o2",
+                "status": "final",
+                "code": {"text": "x"},
+                "subject": {"reference": "Patient/p9"},
+                "valueQuantity": {"value": "Zebulon Quagmire"},
+            }
+        )
+    )
+    (folder / "e_dangling.json").write_text(
+        json.dumps(
+            {
+                "resourceType": "Condition",
+                "id": "c1",
+                "subject": {"reference": "Patient/nobody-here"},
+                "code": {"text": "Asthma"},
+            }
+        )
+    )
+    (folder / "f_good.json").write_text(
+        json.dumps({"resourceType": "Patient", "id": "p9", "gender": "male"})
+    )
     result = runner.invoke(app, ["ingest", str(folder)], env=_env(fast_settings))
     assert result.exit_code == 1, result.output
     out = result.output
-    for name in ("a_malformed.json", "b_empty.json", "c_wrong_type.json", "d_invalid.json", "e_dangling.json"):
+    for name in (
+        "a_malformed.json",
+        "b_empty.json",
+        "c_wrong_type.json",
+        "d_invalid.json",
+        "e_dangling.json",
+    ):
         assert name in out, out
-    assert "Zebulon" not in out and "nobody-here" not in out
+    assert "Zebulon" not in out
+    assert "nobody-here" not in out
     from clinvault.vault import Vault
 
     quarantined = Vault.open(fast_settings).quarantined()

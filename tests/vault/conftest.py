@@ -54,7 +54,7 @@ def vault(store: SqlVaultStore, settings: Settings) -> Iterator[Vault]:
         clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC), timedelta(seconds=1)),
         random=rnd,
     )
-    yield v
+    return v
 
 
 PATIENT = {
@@ -63,7 +63,11 @@ PATIENT = {
     "name": [{"family": "Okafor", "given": ["Chidi", "Benedict"], "prefix": ["Mr."]}],
     "birthDate": "1960-03-05",
     "identifier": [
-        {"system": "urn:oid:2.16.840.1.113883.19.5", "type": {"coding": [{"code": "MR"}]}, "value": "MRN-448812"},
+        {
+            "system": "urn:oid:2.16.840.1.113883.19.5",
+            "type": {"coding": [{"code": "MR"}]},
+            "value": "MRN-448812",
+        },
         {"system": "http://hl7.org/fhir/sid/us-ssn", "value": "999-12-3456"},
     ],
     "telecom": [
@@ -97,7 +101,20 @@ PATIENT = {
 }
 
 PATIENT_PHI = [
-    "Okafor", "Chidi", "Benedict", "MRN-448812", "999-12-3456", "316-555-0142",
-    "chidi.okafor@example.org", "1427 Maple Grove Ave", "Wichita", "67202", "Adaeze",
-    "555-0199", "Helen Marsh", "pat-okafor-1", "prac-1", "1960-03-05",
+    "Okafor",
+    "Chidi",
+    "Benedict",
+    "MRN-448812",
+    "999-12-3456",
+    "316-555-0142",
+    "chidi.okafor@example.org",
+    "1427 Maple Grove Ave",
+    "Wichita",
+    "67202",
+    "Adaeze",
+    "555-0199",
+    "Helen Marsh",
+    "pat-okafor-1",
+    "prac-1",
+    "1960-03-05",
 ]

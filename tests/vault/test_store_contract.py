@@ -31,7 +31,8 @@ def test_tokens_upsert_and_lookup(store: SqlVaultStore) -> None:
     store.put_tokens([TokenRow("PT-1", "[NAME-1]", "vh1", "NAME", b"ct1")])  # idempotent
     assert len(store.tokens_of("PT-1")) == 1
     found = store.get_token("PT-1", "[NAME-1]")
-    assert found is not None and found.value_ct == b"ct1"
+    assert found is not None
+    assert found.value_ct == b"ct1"
     assert store.get_token("PT-2", "[NAME-1]") is None
 
 
@@ -39,9 +40,13 @@ def test_resource_replace_keeps_one_row(store: SqlVaultStore) -> None:
     store.put_patient(_patient())
     first = ResourceRow("r1", "PT-1", "Observation", "RES-1", "h1", b"c1", ("a", "b"), NOW)
     store.put_resources([first])
-    store.put_resources([ResourceRow("r1", "PT-1", "Observation", "RES-1", "h2", b"c2", ("c",), NOW)])
+    store.put_resources(
+        [ResourceRow("r1", "PT-1", "Observation", "RES-1", "h2", b"c2", ("c",), NOW)]
+    )
     row = store.get_resource("r1")
-    assert row is not None and row.content_hash == "h2" and row.chunk_ids == ("c",)
+    assert row is not None
+    assert row.content_hash == "h2"
+    assert row.chunk_ids == ("c",)
     assert store.resource_by_token("RES-1") == row
     assert set(store.get_resources(["r1", "zz"])) == {"r1"}
     assert store.counts()["resources"] == 1
@@ -57,11 +62,17 @@ def test_transaction_is_atomic(store: SqlVaultStore) -> None:
 def test_erase_removes_every_row_of_the_patient(store: SqlVaultStore) -> None:
     store.put_patient(_patient("PT-1"))
     store.put_patient(_patient("PT-2"))
-    store.put_tokens([TokenRow("PT-1", "[NAME-1]", "vh", "NAME", b"x"), TokenRow("PT-2", "[NAME-1]", "vh", "NAME", b"y")])
+    store.put_tokens(
+        [
+            TokenRow("PT-1", "[NAME-1]", "vh", "NAME", b"x"),
+            TokenRow("PT-2", "[NAME-1]", "vh", "NAME", b"y"),
+        ]
+    )
     store.put_resources([ResourceRow("r1", "PT-1", "Observation", "RES-1", "h", b"c", (), NOW)])
     store.put_lookups([("lk", "PT-1"), ("lk", "PT-2")])
     assert store.erase_patient("PT-1") == 4
-    assert store.get_patient("PT-1") is None and store.tokens_of("PT-1") == []
+    assert store.get_patient("PT-1") is None
+    assert store.tokens_of("PT-1") == []
     assert store.find_patients("lk") == ["PT-2"]
     assert store.get_patient("PT-2") is not None
 
@@ -69,4 +80,6 @@ def test_erase_removes_every_row_of_the_patient(store: SqlVaultStore) -> None:
 def test_quarantine_rows(store: SqlVaultStore) -> None:
     store.add_quarantine(QuarantineRow(None, NOW, "Observation", "bad", b"w", b"r"))
     rows = store.quarantined()
-    assert len(rows) == 1 and rows[0].id is not None and rows[0].message == "bad"
+    assert len(rows) == 1
+    assert rows[0].id is not None
+    assert rows[0].message == "bad"

@@ -35,7 +35,9 @@ def test_pseudonymized_resource_holds_no_direct_identifier(vault: Vault) -> None
     dumped = json.dumps(pseudo)
     for value in PATIENT_PHI:
         assert value.lower() not in dumped.lower(), value
-    assert "latitude" not in dumped and "photo" not in pseudo and "text" not in pseudo
+    assert "latitude" not in dumped
+    assert "photo" not in pseudo
+    assert "text" not in pseudo
     assert pseudo["address"][0]["state"] == "KS"  # type: ignore[index]
     assert pseudo["birthDate"] != "1960-03-05"
 
@@ -44,7 +46,8 @@ def test_note_text_is_scanned_and_dates_shifted(vault: Vault) -> None:
     _, _, note = _ingest_patient(vault)
     for value in [*PATIENT_PHI, "316.555.0142", "03/05/2024"]:
         assert value.lower() not in note.lower(), value
-    assert "Parkinson" in note and "90+-year-old" in note
+    assert "Parkinson" in note
+    assert "90+-year-old" in note
     assert len(VALUE_TOKEN_RE.findall(note)) >= 8
 
 
@@ -61,7 +64,9 @@ def test_same_value_same_token_within_patient_and_not_across(vault: Vault) -> No
 def test_reidentify_round_trip_with_lenient_tokens(vault: Vault) -> None:
     token, _, note = _ingest_patient(vault)
     restored = vault.reidentify(token, note)
-    assert "Okafor" in restored and "MRN-448812" in restored and "03/05/2024" in restored
+    assert "Okafor" in restored
+    assert "MRN-448812" in restored
+    assert "03/05/2024" in restored
     name_token = VALUE_TOKEN_RE.search(note)
     assert name_token is not None
     altered = f"Patient is {name_token.group(0).lower().strip('[]')} and [NAME-FFFFFFFF]"
@@ -97,7 +102,8 @@ def test_offsets_are_nonzero_and_within_bounds(vault: Vault) -> None:
     with vault.store.transaction():
         offsets = [vault.context(f"Patient/p{i}").offset_days for i in range(40)]
     assert all(30 <= abs(o) <= 365 for o in offsets)
-    assert any(o < 0 for o in offsets) and any(o > 0 for o in offsets)
+    assert any(o < 0 for o in offsets)
+    assert any(o > 0 for o in offsets)
 
 
 def test_erase_makes_the_patient_unreadable(vault: Vault) -> None:
@@ -112,7 +118,12 @@ def test_tampered_ciphertext_is_refused_without_detail(vault: Vault) -> None:
     _ingest_patient(vault)
     row = vault.store.resources_of(vault.patient_token("pat-okafor-1"))[0]
     ctx = vault.context("Patient/pat-okafor-1", create=False)
-    forged = type(row)(**{**{k: getattr(row, k) for k in row.__slots__}, "resource_ct": row.resource_ct[:-1] + b"\0"})
+    forged = type(row)(
+        **{
+            **{k: getattr(row, k) for k in row.__slots__},
+            "resource_ct": row.resource_ct[:-1] + b"\0",
+        }
+    )
     with pytest.raises(VaultError) as excinfo:
         vault.open_resource(ctx, forged)
     assert str(excinfo.value) == "vault operation failed"

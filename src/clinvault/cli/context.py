@@ -49,8 +49,12 @@ class RichProgress:
 
     def __post_init__(self) -> None:
         self._bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
         )
         self._task = self._bar.add_task(self.label, total=None)
 

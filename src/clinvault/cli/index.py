@@ -10,7 +10,9 @@ import typer
 
 from clinvault.cli.context import load_settings, reported_errors
 
-app = typer.Typer(help="Inspect the vector index (pseudonymized content only).", no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect the vector index (pseudonymized content only).", no_args_is_help=True
+)
 
 
 @app.command("dump")

@@ -14,7 +14,9 @@ from clinvault.ingest.report import EXIT_UNUSABLE, IngestReport
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Bundle JSON, bulk NDJSON folders, resource files")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Bundle JSON, bulk NDJSON folders, resource files")
+    ],
 ) -> None:
     """Ingest FHIR R4 data: originals sealed in the vault, pseudonymized chunks indexed."""
     settings = load_settings()
@@ -40,7 +42,9 @@ def _print_report(report: IngestReport) -> None:
     for path, reason in report.skipped_files:
         err.print(f"[yellow]skipped[/yellow] {path}: {reason}")
     for problem in report.rejected:
-        err.print(f"[red]rejected[/red] {problem.where} ({problem.resource_type}): {problem.message}")
+        err.print(
+            f"[red]rejected[/red] {problem.where} ({problem.resource_type}): {problem.message}"
+        )
     table = Table(title="ingest")
     table.add_column("what")
     table.add_column("count", justify="right")

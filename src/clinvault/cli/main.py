@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-import clinvault  # noqa: F401  (offline defaults before any heavy import)
 import typer
+
+import clinvault  # noqa: F401  (offline defaults before any heavy import)
 
 COMMAND_MODULES = (
     "clinvault.cli.synth",

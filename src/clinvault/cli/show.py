@@ -17,7 +17,8 @@ from clinvault.cli.context import load_settings, out, reported_errors
 
 def show(
     reveal_source: Annotated[
-        bool, typer.Option(help="also print the decrypted source of the example (synthetic data only)")
+        bool,
+        typer.Option(help="also print the decrypted source of the example (synthetic data only)"),
     ] = False,
 ) -> None:
     """Summarize the vault and the index."""
@@ -49,7 +50,12 @@ def show(
             if example is None:
                 out.print("the index is empty: run `clinvault ingest PATH` first")
                 return
-            out.print(Panel(json.dumps(example.payload(), indent=2, ensure_ascii=False), title="indexed chunk (what the model sees)"))
+            out.print(
+                Panel(
+                    json.dumps(example.payload(), indent=2, ensure_ascii=False),
+                    title="indexed chunk (what the model sees)",
+                )
+            )
             if reveal_source:
                 row = vault.store.resource_by_token(example.resource)
                 if row is not None:
@@ -61,7 +67,11 @@ def show(
 
                         notes = note_texts(source)
                         text = notes[0].text if notes else text
-                    out.print(Panel(text[:2500], title="its source in the vault (decrypted; synthetic data)"))
+                    out.print(
+                        Panel(
+                            text[:2500], title="its source in the vault (decrypted; synthetic data)"
+                        )
+                    )
         finally:
             index.close()
             vault.close()

@@ -63,4 +63,11 @@ class VectorIndex(Protocol):
 
     def count(self, patient: str | None = None) -> int: ...
 
+    def optimize(self) -> bool:
+        """Build pending search structures (HNSW, merged segments) now, blocking.
+
+        Call it at the end of a bulk load; returns whether anything was done. Backends that
+        optimize in the background (a Qdrant server) return ``False``.
+        """
+
     def close(self) -> None: ...

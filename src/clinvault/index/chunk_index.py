@@ -116,6 +116,9 @@ class ChunkIndex:
         filters = patient_filters(patient) if patient is not None else None
         return self.store.count_where(filters)
 
+    def optimize(self) -> bool:
+        return self.store.optimize()
+
     def close(self) -> None:
         self.store.close()
 

@@ -41,4 +41,7 @@ class ChunkStore(Protocol):
         Points without ``key`` are not returned.
         """
 
+    def optimize(self) -> bool:
+        """Build pending indexes now; ``False`` when there was nothing to do."""
+
     def close(self) -> None: ...

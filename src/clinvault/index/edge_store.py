@@ -98,6 +98,19 @@ class EdgeVectorStore(BasePydanticVectorStore):
                 )
         self._flush()
 
+    def optimize(self) -> bool:
+        """Run the shard's segment optimizers (HNSW build, merges) in-process, blocking.
+
+        An Edge shard has no background optimizer: until this runs, new points are searched
+        by a filtered scan (about 7 ms at 50k points here, 1.5 ms once optimized).
+        """
+        try:
+            changed = self.client.optimize()
+        except Exception as exc:
+            raise IndexBackendError("edge shard optimize failed") from exc
+        self._flush()
+        return changed
+
     def close(self) -> None:
         if self._shard is not None:
             self._flush()

@@ -164,5 +164,9 @@ class ClinvaultQdrantStore(QdrantVectorStore):
         )
         return [dict(record.payload or {}) for record in records]
 
+    def optimize(self) -> bool:
+        """Nothing to do: a server optimizes in the background, local mode always scans."""
+        return False
+
     def close(self) -> None:
         self.client.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -222,6 +222,10 @@ class IngestPipeline:
                     )
                 )
 
+            # Values learned from resources read later (an insurer named in a claim, a
+            # practitioner in an encounter) are replaced in every chunk before the gate.
+            for key, chunks in chunks_by_key.items():
+                chunks_by_key[key] = [_rescanned(c, ctx) for c in chunks]
             gate = LeakGate(ctx.matcher, self._gate_values(raw_patient, keyed))
             all_chunks = [c for chunks in chunks_by_key.values() for c in chunks]
             passed, refused = gate.check(all_chunks)
@@ -264,8 +268,24 @@ class IngestPipeline:
         values: list[str] = []
         if raw_patient and isinstance(raw_patient.get("birthDate"), str):
             values += date_variants(raw_patient["birthDate"])
-        values += [k.split("/", 1)[1] for k, _ in keyed if "/" in k]
+        values += [
+            k.split("/", 1)[1] for k, _ in keyed if "/" in k and _looks_like_id(k.split("/", 1)[1])
+        ]
         return values
+
+
+def _looks_like_id(value: str) -> bool:
+    """Source ids such as ``Stroke`` or ``example`` are words, not identifiers; ids with a
+    digit (uuids, record numbers) are what the gate looks for."""
+    return any(ch.isdigit() for ch in value)
+
+
+def _rescanned(chunk: Chunk, ctx: PatientContext) -> Chunk:
+    text = ctx.replace_known(chunk.text)
+    display = ctx.replace_known(chunk.display) if chunk.display else chunk.display
+    if text == chunk.text and display == chunk.display:
+        return chunk
+    return replace(chunk, text=text, display=display)
 
 
 def _walk_references(value: Any) -> Iterator[str]:

@@ -100,8 +100,11 @@ class PatientContext:
             self.token(kind, value)
 
     def scan(self, text: str) -> str:
-        replaced = self.matcher.replace(text, lambda known: self.token(known.kind, known.value))
-        return collapse_ages(shift_text_dates(replaced, self.offset_days))
+        return collapse_ages(shift_text_dates(self.replace_known(text), self.offset_days))
+
+    def replace_known(self, text: str) -> str:
+        """Known identifiers -> tokens, nothing else (safe to apply to pseudonymized text)."""
+        return self.matcher.replace(text, lambda known: self.token(known.kind, known.value))
 
     def shift(self, value: str) -> str | None:
         return shift_fhir_value(value, self.offset_days)

@@ -1,0 +1,62 @@
+"""What a question asks for: the newest value, a trend, a list of records, or a plain lookup.
+
+The intent decides how retrieval reads the index: ``latest`` and ``trend`` read a concept's
+results by date (so the newest HbA1c is found among dozens), ``list`` reads every dated record
+of the asked resource types, ``lookup`` relies on hybrid search alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+IntentKind = Literal["latest", "trend", "list", "lookup"]
+
+_LATEST = re.compile(
+    r"\b(latest|most recent|newest|current(?:ly)?|last|recent|now)\b", re.IGNORECASE
+)
+_TREND = re.compile(
+    r"\b(trends?|trending|over time|over the (?:years|months)|history of|progression|"
+    r"trajectory|all (?:of )?(?:the |her |his |their )?\w+ (?:values|results|readings))\b",
+    re.IGNORECASE,
+)
+
+LIST_TYPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"\ballerg(?:y|ies|ic)\b|\bintolerances?\b", re.I), ("AllergyIntolerance",)),
+    (
+        re.compile(r"\bmedications?\b|\bmeds\b|\bdrugs?\b|\bprescri\w*|\bmedicines?\b", re.I),
+        ("MedicationRequest", "MedicationStatement"),
+    ),
+    (
+        re.compile(r"\bconditions?\b|\bproblems?\b|\bdiagnos[ie]s\b|\bdiagnosed\b", re.I),
+        ("Condition",),
+    ),
+    (
+        re.compile(r"\bimmuni[sz]ations?\b|\bvaccin\w*|\bshots?\b|\bjabs?\b", re.I),
+        ("Immunization",),
+    ),
+    (re.compile(r"\bprocedures?\b|\bsurger(?:y|ies)\b|\boperations?\b", re.I), ("Procedure",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    kind: IntentKind
+    resource_types: tuple[str, ...] = ()
+    """Resource types a list question names (``AllergyIntolerance`` for "allergies")."""
+
+
+def detect_intent(question: str) -> Intent:
+    """Trend beats latest ("history of HbA1c"); a named record list is read in full."""
+    types: list[str] = []
+    for pattern, names in LIST_TYPES:
+        if pattern.search(question):
+            types.extend(name for name in names if name not in types)
+    if _TREND.search(question):
+        return Intent("trend", tuple(types))
+    if types:
+        return Intent("list", tuple(types))
+    if _LATEST.search(question):
+        return Intent("latest")
+    return Intent("lookup")

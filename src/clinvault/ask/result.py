@@ -1,0 +1,72 @@
+"""What :meth:`AskService.ask` returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinvault.ask.intents import IntentKind
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCitation:
+    n: int
+    """The marker number in the answer (``[n]``)."""
+    chunk_id: str
+    resource_token: str
+    reference: str
+    """``Type/id`` for principals allowed to re-identify; the resource token otherwise."""
+    resource_type: str
+    date: str | None
+    """Real date when re-identified; the shifted date otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class AskResult:
+    response_id: str
+    answer: str
+    citations: list[AnswerCitation]
+    pseudonymous: bool
+    """True when the answer keeps tokens and shifted dates (researchers, HRESCH)."""
+    outcome: str
+    """``answered`` or ``not-answerable`` (the records do not answer the question)."""
+    grounded: bool
+    invalid_citations: list[int]
+    uncited_statements: list[str]
+    intent: IntentKind
+    model: str
+    provider: str
+    retrieved: list[tuple[str, float]]
+    """(chunk id, score) of every evidence chunk, in prompt order."""
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "response_id": self.response_id,
+            "answer": self.answer,
+            "citations": [
+                {
+                    "n": c.n,
+                    "reference": c.reference,
+                    "resource_type": c.resource_type,
+                    "date": c.date,
+                    "chunk_id": c.chunk_id,
+                }
+                for c in self.citations
+            ],
+            "pseudonymous": self.pseudonymous,
+            "outcome": self.outcome,
+            "grounded": self.grounded,
+            "invalid_citations": self.invalid_citations,
+            "uncited_statements": self.uncited_statements,
+            "intent": self.intent,
+            "model": self.model,
+            "provider": self.provider,
+            "latency_ms": self.latency_ms,
+            "usage": {
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+            },
+        }

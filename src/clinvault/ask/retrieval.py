@@ -1,0 +1,108 @@
+"""Retrieval for one patient: hybrid search, then date-ordered reads the intent asks for.
+
+Every read names the patient token (``SearchQuery`` cannot be built without one, and the
+index checks every returned chunk). For ``latest``/``trend`` questions the concept's codes
+come from the built-in LOINC map or, failing that, from the codes of the best search hits;
+``index.latest`` then returns that concept's results newest first, so the newest of twenty
+look-alike values is in the evidence even when search ranks an older one higher.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from clinvault.ask.concepts import concept_codes
+from clinvault.ask.intents import Intent, detect_intent
+from clinvault.index.base import Embedder, SearchQuery, VectorIndex
+from clinvault.model import Chunk, Hit
+
+CODE_SOURCE_HITS = 5
+"""How many of the best search hits vote for the concept's codes when the map has none."""
+LATEST_FIRST = 3
+"""For ``latest`` questions, how many of the newest results lead the evidence."""
+
+Source = Literal["search", "latest", "trend", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One retrieved chunk, how it was found and its search score (0 if search missed it)."""
+
+    chunk: Chunk
+    score: float
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    intent: Intent
+    codes: tuple[str, ...]
+    evidence: list[Evidence]
+
+
+class Retriever:
+    def __init__(self, embedder: Embedder, index: VectorIndex, *, candidates: int = 40) -> None:
+        self._embedder = embedder
+        self._index = index
+        self._candidates = candidates
+
+    def retrieve(self, patient: str, question: str, *, top_k: int) -> Retrieval:
+        """``question`` must already be pseudonymized (it is embedded and BM25-scored)."""
+        intent = detect_intent(question)
+        hits = self._index.search(
+            SearchQuery(
+                patient=patient,
+                text=question,
+                vector=self._embedder.embed_query(question),
+                limit=max(self._candidates, top_k),
+                mode="hybrid",
+            )
+        )
+        scores = {hit.chunk.chunk_id: hit.score for hit in hits}
+        codes: tuple[str, ...] = ()
+        leading: list[Evidence] = []
+        if intent.kind in ("latest", "trend") and not intent.resource_types:
+            codes = concept_codes(question) or _codes_of_best_hits(hits)
+            if codes:
+                newest = self._index.latest(patient, codes=codes, limit=self._candidates)
+                if intent.kind == "latest":
+                    leading = [_found(c, scores, "latest") for c in newest[:LATEST_FIRST]]
+                else:
+                    leading = [_found(c, scores, "trend") for c in reversed(newest)]
+        elif intent.resource_types:
+            listed = self._index.latest(
+                patient, resource_types=intent.resource_types, limit=self._candidates
+            )
+            leading = [_found(c, scores, "list") for c in listed]
+        searched = [Evidence(hit.chunk, hit.score, "search") for hit in hits]
+        limit = max(top_k, len(leading)) if intent.kind == "trend" else top_k
+        return Retrieval(intent, codes, _deduplicated([*leading, *searched])[:limit])
+
+
+def _found(chunk: Chunk, scores: dict[str, float], source: Source) -> Evidence:
+    return Evidence(chunk, scores.get(chunk.chunk_id, 0.0), source)
+
+
+def _codes_of_best_hits(hits: Sequence[Hit]) -> tuple[str, ...]:
+    """The code most of the best dated, coded hits share (the concept search found)."""
+    votes: Counter[str] = Counter()
+    for hit in hits[:CODE_SOURCE_HITS]:
+        if hit.chunk.date and hit.chunk.codes and hit.chunk.kind == "resource":
+            votes.update(hit.chunk.codes)
+    if not votes:
+        return ()
+    code, _ = votes.most_common(1)[0]
+    return (code,)
+
+
+def _deduplicated(evidence: Sequence[Evidence]) -> list[Evidence]:
+    seen: set[str] = set()
+    kept: list[Evidence] = []
+    for item in evidence:
+        if item.chunk.chunk_id not in seen:
+            seen.add(item.chunk.chunk_id)
+            kept.append(item)
+    return kept

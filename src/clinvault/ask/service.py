@@ -1,0 +1,240 @@
+"""``AskService.ask``: one question about one patient, end to end.
+
+    authorize (audited) ─► pseudonymize the question ─► retrieve (patient-filtered)
+      ─► prompt (pseudonymized chunks only) ─► LLM through the egress guard
+      ─► check citations ─► re-identify (authorized principals only) ─► audit
+
+Nothing is computed for a refused principal. Every outcome (answered, refused, blocked by
+the guard, error) appends one ``ask`` audit record; errors are re-raised, never swallowed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from clinvault.access import AccessControl, Decision
+from clinvault.access.control import INVALID_USER_NAME
+from clinvault.access.principal import USER_NAME
+from clinvault.access.refs import patient_reference
+from clinvault.ask.audit_events import AskTrace, sha256_of_messages, sha256_of_text
+from clinvault.ask.citations import CitationCheck, check_citations, says_not_answered
+from clinvault.ask.deny_values import deny_values
+from clinvault.ask.reidentify import Presented, pseudonymous, reidentified
+from clinvault.ask.result import AskResult
+from clinvault.ask.retrieval import Retrieval, Retriever
+from clinvault.audit import AuditLog, Citation, RetrievedChunk
+from clinvault.errors import AccessDenied, ClinvaultError, EgressBlocked, InputError
+from clinvault.llm import LLMClient, LLMResult, Message, Usage, build_messages
+from clinvault.vault import Vault
+
+
+class AskInputError(InputError):
+    """The ask cannot be answered as posed; ``reason`` is the audited code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+@dataclass
+class Stopwatch:
+    timer: Callable[[], float] = time.perf_counter
+    laps: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = self.timer()
+        try:
+            yield
+        finally:
+            self.laps[name] = self.laps.get(name, 0.0) + (self.timer() - started) * 1000
+
+
+class AskService:
+    def __init__(
+        self,
+        *,
+        vault: Vault,
+        retriever: Retriever,
+        llm: LLMClient,
+        access: AccessControl,
+        audit_log: AuditLog,
+        top_k: int = 8,
+        model_label: str = "unknown",
+        timer: Callable[[], float] = time.perf_counter,
+        closers: tuple[Callable[[], None], ...] = (),
+    ) -> None:
+        self._vault = vault
+        self._retriever = retriever
+        self._llm = llm
+        self._access = access
+        self._audit = audit_log
+        self._top_k = top_k
+        self._model_label = model_label
+        self._timer = timer
+        self._closers = closers
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()
+
+    def ask(
+        self,
+        principal: str,
+        patient_ref: str,
+        question: str,
+        *,
+        purpose: str = "TREAT",
+        break_glass_reason: str | None = None,
+        top_k: int | None = None,
+        stream: bool = False,
+    ) -> AskResult:
+        """Answer ``question`` about ``patient_ref`` (``Patient/<id>`` or ``<id>``) for ``principal``.
+
+        Raises ``AccessDenied`` (with ``reason``) when refused, ``InputError`` for an unknown
+        patient, ``EgressBlocked`` when the prompt would carry PHI, ``LLMError`` when no model
+        answers; each is audited first.
+        """
+        watch = Stopwatch(self._timer)
+        trace = AskTrace(
+            response_id=self._audit.new_response_id(),
+            principal=principal if USER_NAME.fullmatch(principal) else INVALID_USER_NAME,
+            purpose=purpose if USER_NAME.fullmatch(purpose) else "invalid-purpose",
+            patient=None,
+            question=question,
+            latency_ms=watch.laps,
+        )
+        try:
+            patient_ref = patient_reference(patient_ref)
+        except InputError:
+            self._audit.append(trace.event("error", "invalid-patient-reference"))
+            raise
+        trace.patient = self._vault.patient_token(patient_ref)
+        with watch.stage("authorize"):
+            decision = self._access.authorize(
+                principal,
+                patient_ref,
+                purpose,
+                patient_token=trace.patient,
+                break_glass_reason=break_glass_reason,
+            )
+        trace.decision = decision
+        if not decision.allowed:
+            self._audit.append(trace.event("refused", decision.reason.value))
+            raise AccessDenied(decision.reason.value, f"access refused: {decision.reason.value}")
+        try:
+            return self._answer(trace, decision, question, top_k or self._top_k, stream, watch)
+        except EgressBlocked:
+            self._audit.append(trace.event("blocked", "egress-blocked"))
+            raise
+        except AskInputError as exc:
+            self._audit.append(trace.event("error", exc.reason))
+            raise
+        except ClinvaultError as exc:
+            self._audit.append(trace.event("error", _reason_code(exc)))
+            raise
+        except Exception:
+            self._audit.append(trace.event("error", "internal-error"))
+            raise
+
+    # -- the pipeline after authorization ---------------------------------------------------------
+
+    def _answer(
+        self,
+        trace: AskTrace,
+        decision: Decision,
+        question: str,
+        top_k: int,
+        stream: bool,
+        watch: Stopwatch,
+    ) -> AskResult:
+        patient = trace.patient
+        if patient is None:
+            raise ValueError("the patient token is set before the answer is computed")
+        with watch.stage("retrieval"):
+            if not question.strip():
+                raise AskInputError("empty-question", "the question is empty")
+            if self._vault.store.get_patient(patient) is None:
+                raise AskInputError("unknown-patient", "no such patient in the vault")
+            ctx = self._vault.context_for_token(patient)
+            pseudonymous_question = ctx.scan(question)
+            retrieval = self._retriever.retrieve(patient, pseudonymous_question, top_k=top_k)
+            denied = deny_values(self._vault, ctx)
+        trace.retrieved = [RetrievedChunk(e.chunk.chunk_id, e.score) for e in retrieval.evidence]
+        chunks = [e.chunk for e in retrieval.evidence]
+        messages = build_messages(pseudonymous_question, chunks)
+        trace.prompt_sha256 = sha256_of_messages(messages)
+        with watch.stage("llm"):
+            result = self._complete(messages, denied, stream)
+        trace.llm, trace.model, trace.route = result, result.model, result.provider
+        trace.output_sha256 = sha256_of_text(result.text)
+        check = check_citations(result.text, chunks)
+        trace.citations = [Citation(c.chunk.chunk_id, c.chunk.resource) for c in check.cited]
+        with watch.stage("reidentify"):
+            shown = (
+                reidentified(self._vault, patient, check)
+                if decision.reidentify
+                else pseudonymous(check)
+            )
+        unanswerable = says_not_answered(check.answer) and not check.cited
+        outcome = "not-answerable" if unanswerable else "answered"
+        if unanswerable:
+            reason = "not-answerable"
+        else:
+            reason = "grounded" if check.grounded else "citations-flagged"
+        with watch.stage("audit"):
+            self._audit.append(trace.event("answered", reason))
+        return self._result(trace, decision, retrieval, result, check, shown, outcome, watch)
+
+    def _complete(self, messages: list[Message], denied: list[str], stream: bool) -> LLMResult:
+        if not stream:
+            return self._llm.complete(messages, deny_values=denied)
+        started = self._timer()
+        pieces = list(self._llm.stream(messages, deny_values=denied))
+        return LLMResult(
+            text="".join(pieces),
+            model=self._model_label,
+            provider="stream",
+            usage=Usage(0, 0),
+            latency_s=self._timer() - started,
+        )
+
+    def _result(
+        self,
+        trace: AskTrace,
+        decision: Decision,
+        retrieval: Retrieval,
+        llm: LLMResult,
+        check: CitationCheck,
+        shown: Presented,
+        outcome: str,
+        watch: Stopwatch,
+    ) -> AskResult:
+        return AskResult(
+            response_id=trace.response_id,
+            answer=shown.answer,
+            citations=shown.citations,
+            pseudonymous=not decision.reidentify,
+            outcome=outcome,
+            grounded=check.grounded,
+            invalid_citations=check.invalid_numbers,
+            uncited_statements=shown.uncited_statements,
+            intent=retrieval.intent.kind,
+            model=llm.model,
+            provider=llm.provider,
+            retrieved=[(r.chunk_id, r.score) for r in trace.retrieved],
+            latency_ms=dict(watch.laps),
+            prompt_tokens=llm.usage.prompt_tokens,
+            completion_tokens=llm.usage.completion_tokens,
+        )
+
+
+def _reason_code(exc: ClinvaultError) -> str:
+    """``LLMError`` -> ``llm-error``: a stable code from the exception class, never its text."""
+    name = type(exc).__name__.removesuffix("Error")
+    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z]*", name)]
+    return "-".join([*words, "error"])

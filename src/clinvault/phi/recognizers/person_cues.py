@@ -1,0 +1,69 @@
+"""Names signalled by the words around them: titles, relations, roles, introductions.
+
+``Dr. Okafor``, ``daughter Maria``, ``spoke with Ann Lee``, ``signed by J. Ruiz``,
+``Name: Martim A Pereira``: the cue is kept, the capitalized words after it become NAME.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clinvault.phi.base import DetectionContext, PhiType, Span
+from clinvault.phi.spans import make_span
+
+TITLE = r"(?:dr|doctor|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|rev|fr)\.?"
+RELATION = (
+    r"(?:son|daughter|wife|husband|mother|mom|father|dad|brother|sister|spouse|partner"
+    r"|friend|neighbou?r|caregiver|guardian|aunt|uncle|niece|nephew|grandson|granddaughter"
+    r"|grandmother|grandfather|grandma|grandpa|cousin|fianc[ée]e?|boyfriend|girlfriend"
+    r"|roommate|kid|child|baby|stepson|stepdaughter|proxy|poa)(?:'s)?(?:\s*,)?"
+)
+INTRODUCTION = (
+    r"(?:name\s+is|name:|named|call\s+me|called|i\s+am|i'm|this\s+is|spoke\s+(?:with|to)"
+    r"|talked\s+(?:with|to)|discussed\s+with|seen\s+by|signed\s+by|signed:|attending:?"
+    r"|resident:?|provider:?|pcp:?|referred\s+by|referred\s+to|contact:?|cc:?|caller:?"
+    r"|emergency\s+contact:?|informant:?|accompanied\s+by|visited\s+by)"
+)
+NAME_WORD = r"[^\W\d_][\w'’\-]*"
+NAME_RUN = rf"(?P<name>{NAME_WORD}(?:\s+(?:{NAME_WORD}|[^\W\d_]\.)){{0,3}})"
+LEADING_CUE = re.compile(rf"(?:(?:{TITLE}|{RELATION})\s+)+", re.IGNORECASE)
+CUE = re.compile(
+    rf"\b(?:{TITLE}|{RELATION}|{INTRODUCTION})(?:[ \t]+(?:{TITLE}|{RELATION}))*[ \t]+{NAME_RUN}",
+    re.IGNORECASE,
+)
+
+
+class PersonCueRecognizer:
+    name = "person-cue"
+
+    def find(self, text: str, context: DetectionContext) -> list[Span]:
+        found: list[Span] = []
+        for match in CUE.finditer(text):
+            start = match.start("name")
+            end = start
+            for word in re.finditer(r"\S+", match.group("name")):
+                if not word.group()[0].isupper():
+                    break
+                end = start + word.end()
+            span = make_span(text, start, end, PhiType.NAME, 0.75, self.name)
+            if span is not None:
+                span = strip_leading_cue(text, span)
+            if span is not None and not is_cue_word(span.text):
+                found.append(span)
+        return found
+
+
+def strip_leading_cue(text: str, span: Span) -> Span | None:
+    """``Daughter Maria Lopez`` -> ``Maria Lopez``: NER often swallows the cue word."""
+    match = LEADING_CUE.match(span.text)
+    if match is None:
+        return span
+    return make_span(text, span.start + match.end(), span.end, span.type, span.score, span.source)
+
+
+CUE_WORD = re.compile(rf"^(?:{TITLE}|{RELATION})$", re.IGNORECASE)
+
+
+def is_cue_word(word: str) -> bool:
+    """``Dr``, ``Mrs``, ``Daughter``: words around names that are not names."""
+    return CUE_WORD.match(word) is not None

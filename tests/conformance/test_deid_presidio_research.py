@@ -1,0 +1,69 @@
+"""The PHI detector on presidio-research's synthetic PII set (1,500 sentences).
+
+Token-level recall per label (any PHI type counts: the token is hidden either way). The
+issue's bar is 0.95 recall for PERSON, PHONE_NUMBER, EMAIL_ADDRESS, US_SSN and
+STREET_ADDRESS. PERSON and STREET_ADDRESS do not reach it with the small spaCy model on
+this non-clinical, multilingual set; those two are strict xfails (they turn into failures
+the day they pass) next to regression floors at the measured level.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clinvault.phi import build_detector
+from clinvault.phi.evaluation.metrics import EvaluationReport, evaluate
+from clinvault.phi.evaluation.presidio_research import PRESIDIO_RESEARCH, load_presidio_research
+from clinvault.phi.evaluation.report import report_json
+from clinvault.settings import PhiSettings
+
+pytestmark = pytest.mark.slow
+
+DATASET = Path("deid") / "presidio_research_synthetic_pii" / "synth_dataset_v2.json"
+TARGET = 0.95
+MET = ("PHONE_NUMBER", "EMAIL_ADDRESS", "US_SSN")
+NOT_YET_MET = {"PERSON": 0.80, "STREET_ADDRESS": 0.82}
+"""Label -> regression floor (measured: PERSON 0.822, STREET_ADDRESS 0.844)."""
+
+
+@pytest.fixture(scope="module")
+def report(shared_data: Path) -> EvaluationReport:
+    documents = load_presidio_research(shared_data / DATASET)
+    result = evaluate(build_detector(PhiSettings()), documents, PRESIDIO_RESEARCH)
+    print(json.dumps(report_json(result), indent=2))  # the figures, with pytest -s
+    return result
+
+
+def recall(report: EvaluationReport, label: str) -> float:
+    [item] = [item for item in report.labels if item.label == label]
+    assert item.recall is not None
+    return item.recall
+
+
+def test_every_item_is_scored(report: EvaluationReport) -> None:
+    assert report.documents == 1500
+    assert report.overall.support > 5000
+
+
+@pytest.mark.parametrize("label", MET)
+def test_recall_meets_the_target(report: EvaluationReport, label: str) -> None:
+    assert recall(report, label) >= TARGET
+
+
+@pytest.mark.parametrize("label", sorted(NOT_YET_MET))
+def test_recall_does_not_regress(report: EvaluationReport, label: str) -> None:
+    assert recall(report, label) >= NOT_YET_MET[label]
+
+
+@pytest.mark.xfail(strict=True, reason="en_core_web_sm misses non-English names and addresses")
+@pytest.mark.parametrize("label", sorted(NOT_YET_MET))
+def test_recall_target_not_yet_met(report: EvaluationReport, label: str) -> None:
+    assert recall(report, label) >= TARGET
+
+
+def test_overall_precision_stays_high(report: EvaluationReport) -> None:
+    assert report.overall.precision is not None
+    assert report.overall.precision >= 0.9

@@ -1,0 +1,129 @@
+"""Every FHIR data set in ../shared/data/fhir_r4 ingests, and no direct identifier of any
+source Patient (names, identifiers, telecom, address lines, birth date, id) reaches the index
+or any file under CLINVAULT_HOME. Uses the hashing embedder: the leak question does not
+depend on the embedding model, and CI time does."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clinvault.fhir.sources import SourceResource, iter_sources
+from clinvault.ingest.service import open_pipeline
+from clinvault.settings import Settings
+from tests.ingest.conftest import home_files_contain
+
+DATASETS = [
+    "synthea_bulk_10patients_smart",
+    "synthea_bundles_smart_generated_sample_data",
+    "synthea_hiv_bundles_with_notes_fhir_data_pipes",
+    "inferno_uscore_reference_patients",
+    "hl7_fhir_r4_official_examples",
+]
+
+
+def _patient_identifiers(patient: dict[str, Any]) -> Iterator[str]:
+    for name in patient.get("name") or []:
+        yield from name.get("given") or []
+        if name.get("family"):
+            yield name["family"]
+        if name.get("text"):
+            yield name["text"]
+    for ident in patient.get("identifier") or []:
+        if ident.get("value"):
+            yield ident["value"]
+    for point in patient.get("telecom") or []:
+        if point.get("value"):
+            yield point["value"]
+    for address in patient.get("address") or []:
+        yield from address.get("line") or []
+        for key in ("city", "postalCode"):
+            if address.get(key):
+                yield address[key]
+    if patient.get("id"):
+        yield patient["id"]
+
+
+def _patients(folder: Path) -> list[dict[str, Any]]:
+    return [
+        item.resource
+        for item in iter_sources([folder])
+        if isinstance(item, SourceResource) and item.resource.get("resourceType") == "Patient"
+    ]
+
+
+def _needles(patients: list[dict[str, Any]]) -> list[str]:
+    values = {v for p in patients for v in _patient_identifiers(p) if isinstance(v, str)}
+    # as the matcher does: single characters and short numbers are not identifying
+    return sorted(v for v in values if len(v) >= 3 and not (v.isdigit() and len(v) < 5))
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_dataset_ingests_without_leaking(
+    dataset: str, shared_data: Path, settings: Settings
+) -> None:
+    fast = settings.model_copy(
+        update={
+            "index": settings.index.model_copy(
+                update={
+                    "embedder": settings.index.embedder.model_copy(update={"backend": "hashing"})
+                }
+            )
+        }
+    )
+    folder = shared_data / "fhir_r4" / dataset
+    pipeline = open_pipeline(fast)
+    try:
+        report = pipeline.run([folder])
+        chunks = list(pipeline.index.scroll())
+    finally:
+        pipeline.close()
+    assert report.chunks_refused == 0
+    assert report.resources_stored > 0
+    assert chunks
+    invalid = [p for p in report.rejected if "validation error" in p.message]
+    if dataset == "inferno_uscore_reference_patients":
+        assert [Path(p.where.split("#")[0]).name for p in invalid] == [
+            "uscore_bundle_patient_355.json"
+        ]
+    else:
+        assert invalid == []
+    patients = _patients(folder)
+    needles = _needles(patients)
+    assert needles
+    by_patient: dict[str, list[str]] = {}
+    for chunk in chunks:
+        by_patient.setdefault(chunk.patient, []).append(
+            json.dumps(chunk.payload(), ensure_ascii=False)
+        )
+    leaked = []
+    for patient in patients:
+        own = "\n".join(by_patient.get(vault_token(fast, patient.get("id", "")), []))
+        for value in _needles([patient]):
+            if re.search(r"(?<![\w])" + re.escape(value) + r"(?![\w])", own, re.IGNORECASE):
+                leaked.append(value)
+    assert leaked == [], f"{len(leaked)} identifier(s) leaked into their patient's chunks"
+    assert home_files_contain(fast.home, needles, fast.master_key_file) == []
+    # A real birth date can coincide with some shifted event date, so it is checked where
+    # the patient is described: the summary chunk.
+    summaries = {c.patient: c.text for c in chunks if c.kind == "summary"}
+    for patient in patients:
+        born = patient.get("birthDate")
+        if born and patient.get("id"):
+            token = vault_token(fast, patient["id"])
+            assert born not in summaries.get(token, ""), "a real birth date is in a summary chunk"
+
+
+def vault_token(settings: Settings, patient_id: str) -> str:
+    from clinvault.vault import Vault
+
+    vault = Vault.open(settings)
+    try:
+        return vault.patient_token(f"Patient/{patient_id}")
+    finally:
+        vault.close()

@@ -1,0 +1,114 @@
+"""``clinvault deid`` mounted on a fresh typer app (the detector is the session one)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from clinvault.cli import deid
+from clinvault.phi import PhiDetector
+from clinvault.phi.base import PhiType
+from clinvault.settings import PhiSettings, Settings
+
+pytestmark = pytest.mark.slow
+
+NOTE = "Daughter Maria Lopez called 555-234-9876 on Tues 3/4 about her Parkinson disease."
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, detector: PhiDetector, settings: Settings) -> typer.Typer:
+    monkeypatch.setattr(deid, "build_detector", lambda _settings: detector)
+    monkeypatch.setenv("CLINVAULT_HOME", str(settings.home))
+    root = typer.Typer()
+    deid.register(root)
+    return root
+
+
+def test_text_redacts_without_a_patient(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["deid", "text"], input=NOTE)
+    assert result.exit_code == 0, result.output
+    assert "Maria" not in result.stdout
+    assert "555-234-9876" not in result.stdout
+    assert "[NAME]" in result.stdout
+    assert "Parkinson disease" in result.stdout
+
+
+def test_text_json_offsets_point_into_the_input(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["deid", "text", "--json"], input=NOTE)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    spans = payload["spans"]
+    assert {NOTE[s["start"] : s["end"]] for s in spans} >= {"Maria Lopez", "555-234-9876"}
+    assert {s["type"] for s in spans} <= {t.value for t in PhiType}
+    rebuilt, cursor = [], 0
+    for s in spans:
+        rebuilt += [NOTE[cursor : s["start"]], s["token"]]
+        cursor = s["end"]
+    assert "".join([*rebuilt, NOTE[cursor:]]) == payload["text"]
+
+
+def test_text_with_a_patient_uses_reversible_vault_tokens(
+    app: typer.Typer, settings: Settings
+) -> None:
+    from clinvault.vault import Vault
+
+    vault = Vault.open(settings)
+    try:
+        with vault.store.transaction():
+            patient = vault.context("Patient/p-42").patient_token
+    finally:
+        vault.close()
+    runner = CliRunner()
+    first = runner.invoke(app, ["deid", "text", "--patient", "p-42"], input=NOTE)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["deid", "text", "--patient", "p-42"], input=NOTE)
+    tokens = re.findall(r"\[NAME-[0-9A-F]{8}\]", first.stdout)
+    assert tokens
+    assert first.stdout == second.stdout
+    assert "Maria" not in first.stdout
+    assert "3/4" not in first.stdout
+    vault = Vault.open(settings)
+    try:
+        assert vault.reidentify(patient, first.stdout) == NOTE
+    finally:
+        vault.close()
+
+
+def test_eval_synth_json_on_a_fixture(app: typer.Typer, tmp_path: Path) -> None:
+    from tests.phi.test_synth_cohort import NOTE as SYNTH_NOTE
+    from tests.phi.test_synth_cohort import write_fixture
+
+    start = SYNTH_NOTE.index("Bill Rice")
+    write_fixture(
+        tmp_path,
+        [{"where": "DocumentReference/n1", "start": start, "end": start + len("Bill Rice")}],
+    )
+    result = CliRunner().invoke(app, ["deid", "eval", "--format", "synth", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["level"] == "token"
+    assert report["overall"]["support"] == 2
+    assert report["overall"]["recall"] == 1.0
+
+
+def test_eval_reports_unusable_input_without_a_traceback(app: typer.Typer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = CliRunner().invoke(app, ["deid", "eval", str(bad)])
+    assert result.exit_code == 2
+    assert "not JSON" in result.output
+
+
+def test_pin_model_prints_pins_that_verify() -> None:
+    root = typer.Typer()
+    deid.register(root)
+    result = CliRunner().invoke(root, ["deid", "pin-model", PhiSettings().spacy_model])
+    assert result.exit_code == 0, result.output
+    pins = PhiSettings().model_pins_file
+    assert pins is not None
+    assert result.stdout.strip() in pins.read_text()
