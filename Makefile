@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	# torch CPU first: the local 2.13.0 wheel; any other version pulls multi-GB CUDA builds
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[dev]'
+	# Debian chromium for the chat-page browser tests (Playwright drives it; no browser download)
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -94,9 +94,49 @@ class PhiSettings(BaseModel):
     batch_size: int = Field(default=32, ge=1, description="texts per spaCy nlp.pipe batch")
 
 
-class LLMRoute(BaseModel):
-    """One way to reach a model: a litellm model string and where to send it."""
+RETENTION = r"none|unknown|indefinite|[1-9]\d{0,4}d"
+ROUTE_NAME = r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}"
+DEFAULT_ROUTE_NAME = "default"
 
+
+class ProviderCompliance(BaseModel):
+    """What a compliance team knows about a provider; the provider policy judges it."""
+
+    baa: bool = Field(
+        default=False, description="a business associate agreement with the provider is in place"
+    )
+    data_retention: str = Field(
+        default="unknown",
+        pattern=f"^(?:{RETENTION})$",
+        description="how long the provider keeps prompts: none, 30d (days), indefinite, unknown",
+    )
+    region: str | None = Field(
+        default=None, description="where the provider processes data, e.g. us-east, on-prem"
+    )
+    zero_data_retention: bool = Field(
+        default=False, description="a zero-data-retention agreement covers this route"
+    )
+
+    @model_validator(mode="after")
+    def _retention_is_consistent(self) -> Self:
+        if self.zero_data_retention and self.data_retention not in ("none", "unknown"):
+            raise ValueError("zero_data_retention contradicts data_retention")
+        return self
+
+
+class LLMRoute(ProviderCompliance):
+    """One way to reach a model: a litellm model string, where to send it, what it may keep.
+
+    ``temperature``, ``max_tokens``, ``timeout_s`` and ``max_retries`` left unset take the
+    ``[llm]`` values.
+    """
+
+    name: str | None = Field(
+        default=None,
+        pattern=f"^{ROUTE_NAME}$",
+        description="the route's name in fallbacks, audit records and `clinvault llm`; "
+        "default: the model string",
+    )
     model: str = Field(
         description="litellm model string: clinvault/evidence, openai/..., ollama/..."
     )
@@ -106,24 +146,122 @@ class LLMRoute(BaseModel):
         description="name of the env var holding the API key (never the key itself); "
         "openai/ routes need one even for unauthenticated endpoints (any value works there)",
     )
+    api_version: str | None = Field(default=None, description="Azure OpenAI API version")
+    temperature: float | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    timeout_s: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.model
 
 
-class LLMSettings(BaseModel):
+class LLMPolicy(BaseModel):
+    """Which providers may receive (pseudonymized) prompts. In-process models always may."""
+
+    require_baa: bool = Field(default=False, description="routes need baa = true")
+    allowed_retention: list[str] | None = Field(
+        default=None, description="data_retention values allowed, e.g. ['none', '30d']; None: any"
+    )
+    allowed_regions: list[str] | None = Field(
+        default=None, description="regions allowed, e.g. ['us-east', 'on-prem']; None: any"
+    )
+    require_zero_data_retention: bool = False
+    allow_remote: bool = Field(
+        default=True, description="false: only in-process models (nothing leaves the process)"
+    )
+
+
+class LLMSettings(ProviderCompliance):
+    """Model routes and the provider policy.
+
+    One route: ``model``, ``api_base``, ``api_key_env`` and the compliance fields here (the
+    route is named ``default``). Named routes: ``routes`` (a list), ``route`` (the active
+    one's name; default the first), ``fallbacks`` (route names, tried in order). Inline
+    ``LLMRoute`` fallbacks also work with the one-route form.
+    """
+
     model: str = "clinvault/evidence"
     api_base: str | None = None
     api_key_env: str | None = None
+    api_version: str | None = None
     temperature: float = 0.0
-    max_tokens: int = 512
-    timeout_s: float = 60.0
+    max_tokens: int = Field(default=512, ge=1)
+    timeout_s: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=1, ge=0, description="retries per route on transient errors")
-    fallbacks: list[LLMRoute] = Field(
-        default_factory=list, description="routes tried in order when the primary route fails"
+    routes: list[LLMRoute] = Field(default_factory=list, description="named model routes")
+    route: str | None = Field(default=None, description="the active route's name")
+    fallbacks: list[str | LLMRoute] = Field(
+        default_factory=list,
+        description="routes (names, or inline routes) tried in order when the active one fails",
     )
+    policy: LLMPolicy = Field(default_factory=LLMPolicy)
 
-    def routes(self) -> list[LLMRoute]:
-        """The primary route followed by the fallbacks, in the order they are tried."""
-        primary = LLMRoute(model=self.model, api_base=self.api_base, api_key_env=self.api_key_env)
-        return [primary, *self.fallbacks]
+    @model_validator(mode="after")
+    def _routes_are_consistent(self) -> Self:
+        single = {"model", "api_base", "api_key_env", "api_version"} & self.model_fields_set
+        if self.routes and single:
+            raise ValueError(
+                "set either the one-route fields (" + ", ".join(sorted(single)) + ") or routes"
+            )
+        if self.route is not None and not self.routes:
+            raise ValueError("route names an active route, but no routes are defined")
+        self.route_plan()
+        return self
+
+    def route_plan(self) -> list[LLMRoute]:
+        """The active route and then its fallbacks, in the order they are tried, with the
+        ``[llm]`` defaults filled in and every route named."""
+        named = {route.label: route for route in self.routes}
+        if len(named) != len(self.routes):
+            raise ValueError("route names must be unique")
+        if self.routes:
+            active_name = self.route or self.routes[0].label
+            if active_name not in named:
+                raise ValueError(f"route {active_name!r} is not one of the defined routes")
+            active = named[active_name]
+        else:
+            active = LLMRoute(
+                name=DEFAULT_ROUTE_NAME,
+                model=self.model,
+                api_base=self.api_base,
+                api_key_env=self.api_key_env,
+                api_version=self.api_version,
+                baa=self.baa,
+                data_retention=self.data_retention,
+                region=self.region,
+                zero_data_retention=self.zero_data_retention,
+            )
+        plan = [active]
+        for fallback in self.fallbacks:
+            if isinstance(fallback, str):
+                if fallback not in named:
+                    raise ValueError(f"fallback {fallback!r} is not one of the defined routes")
+                fallback = named[fallback]
+            plan.append(fallback)
+        labels = [route.label for route in plan]
+        if len(set(labels)) != len(labels):
+            raise ValueError("a route appears twice in the active route and its fallbacks")
+        return [self._with_defaults(route) for route in plan]
+
+    def defined_routes(self) -> list[LLMRoute]:
+        """Every route the config names (tried or not), with defaults filled in."""
+        plan = self.route_plan()
+        labels = {route.label for route in plan}
+        rest = [self._with_defaults(r) for r in self.routes if r.label not in labels]
+        return [*plan, *rest]
+
+    def _with_defaults(self, route: LLMRoute) -> LLMRoute:
+        return route.model_copy(
+            update={
+                "name": route.label,
+                "temperature": self.temperature if route.temperature is None else route.temperature,
+                "max_tokens": route.max_tokens or self.max_tokens,
+                "timeout_s": route.timeout_s or self.timeout_s,
+                "max_retries": self.max_retries if route.max_retries is None else route.max_retries,
+            }
+        )
 
 
 class RetrievalSettings(BaseModel):
@@ -142,6 +280,12 @@ class IngestSettings(BaseModel):
         ],
         description="kept encrypted in the vault but not chunked (billing, provenance)",
     )
+    detect_phi: bool = Field(
+        default=True, description="run the free-text PHI detector over every note and narrative"
+    )
+    optimize_after_chunks: int = Field(
+        default=10_000, description="after an ingest writing this many chunks, build the HNSW index"
+    )
     note_max_chars: int = 900
     note_overlap_chars: int = 120
 
@@ -155,6 +299,48 @@ class AccessSettings(BaseModel):
         default=None,
         description="principals, grants, care teams; default: sqlite under CLINVAULT_HOME/access",
     )
+
+
+JwtAlgorithm = Literal["RS256", "ES256", "HS256"]
+
+
+class AuthSettings(BaseModel):
+    """Bearer JWT verification (OAuth2/OIDC). Production: RS256/ES256 with ``public_key_file``
+    or ``jwks_url``; development: HS256 with ``hs256_secret``."""
+
+    issuer: str = "clinvault-dev"
+    audience: str = "clinvault-api"
+    algorithms: list[JwtAlgorithm] = Field(
+        default_factory=lambda: list[JwtAlgorithm](["HS256"]),
+        description="accepted JWT algorithms; asymmetric and HS256 are never mixed",
+    )
+    hs256_secret: SecretStr | None = Field(
+        default=None,
+        description="development signing secret (32+ bytes); default: derived from CLINVAULT_HOME",
+    )
+    public_key_file: Path | None = Field(default=None, description="PEM public key (RS/ES)")
+    jwks_url: str | None = Field(default=None, description="identity provider JWKS endpoint")
+    leeway_s: int = Field(default=30, ge=0, le=300, description="clock skew tolerated")
+    max_ttl_s: int = Field(default=12 * 3600, ge=60, description="longest token lifetime minted")
+    role_claim: str = "clinvault_role"
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    cors_origins: list[str] = Field(
+        default_factory=list, description="exact origins allowed cross-site; empty: none"
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_question_chars: int = Field(default=4000, ge=10)
+    rate_limit_per_minute: int = Field(default=120, ge=1, description="requests per principal")
+    redis_url: str | None = Field(
+        default=None, description="e.g. redis://127.0.0.1:6379/0; default: in-process limits"
+    )
+    demo_sign_in: bool = Field(
+        default=False, description="offer demo users' tokens on the chat page (development)"
+    )
+    max_conversations: int = Field(default=10000, ge=1)
 
 
 class Settings(BaseSettings):
@@ -171,6 +357,8 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -135,3 +135,28 @@ def test_person_cues_keep_the_cue_word_out() -> None:
 def test_facility_names_by_head_word() -> None:
     text = "transferred to St. Vincent Medical Center from the clinic"
     assert found(FacilityRecognizer(), text) == ["St. Vincent Medical Center"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "meet at the corner of Dalbraut 99 and Frederikke Coves.",
+            "the corner of Dalbraut 99 and Frederikke Coves",
+        ),
+        ("office is at Růžena and Király u. 15.", "Růžena and Király u. 15"),
+        (
+            "sent to 6400 12 Timms Drive Suite 215 NUNGATTA Australia last night",
+            "6400 12 Timms Drive Suite 215 NUNGATTA Australia",
+        ),
+        ("address: 0269 Stensås terrasse 38", "0269 Stensås terrasse 38"),
+        ("2224 Trenerys gate 232", "2224 Trenerys gate 232"),
+    ],
+)
+def test_international_street_addresses(text: str, expected: str) -> None:
+    assert expected in found(StreetAddressRecognizer(), text)
+
+
+def test_postcode_ending_an_address_line() -> None:
+    assert found(ZipCodeRecognizer(), "Riisa\n\n Estonia 62488\nthanks") == ["62488"]
+    assert found(ZipCodeRecognizer(), "Glucose 97 on 6/1\nMRN 12345 noted") == []

@@ -46,6 +46,12 @@ class AskTrace:
     route: str | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
 
+    def record_llm(self, result: LLMResult) -> None:
+        """The route that answered, the provider's model id, tokens and cost go to the audit."""
+        self.llm = result
+        self.model = model_label(result)
+        self.route = result.route or result.provider
+
     def event(self, outcome: Outcome, reason: str) -> AuditEvent:
         decision = self.decision
         usage = self.llm.usage if self.llm is not None else None
@@ -75,6 +81,15 @@ class AskTrace:
             response_id=self.response_id,
             related_response_id=None if decision is None else decision.audit_response_id,
         )
+
+
+def model_label(result: LLMResult) -> str:
+    """The configured model, with the provider's own model id when it names another one:
+    ``openai/fake-model``, ``azure/prod-deployment (gpt-4o-2024-08-06)``."""
+    served = result.served_model
+    if not served or result.model.endswith(served):
+        return result.model
+    return f"{result.model} ({served})"
 
 
 def _rounded(latency: Mapping[str, float]) -> dict[str, float]:

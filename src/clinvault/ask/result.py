@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,11 @@ class AskResult:
     latency_ms: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    route: str | None = None
+    """The configured model route that answered (``default`` for the one-route config)."""
+    served_model: str | None = None
+    """The model id the provider reported."""
+    cost_usd: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,9 +70,32 @@ class AskResult:
             "intent": self.intent,
             "model": self.model,
             "provider": self.provider,
+            "route": self.route,
+            "served_model": self.served_model,
+            "cost_usd": self.cost_usd,
             "latency_ms": self.latency_ms,
             "usage": {
                 "prompt_tokens": self.prompt_tokens,
                 "completion_tokens": self.completion_tokens,
             },
         }
+
+
+class AskStream(Iterator[str]):
+    """The answer's text as it is written (re-identified when the principal may see real
+    values). Once exhausted, ``result`` is the checked :class:`AskResult`."""
+
+    def __init__(self, source: Generator[str, None, AskResult]) -> None:
+        self._source = source
+        self.result: AskResult | None = None
+
+    def __next__(self) -> str:
+        try:
+            return next(self._source)
+        except StopIteration as done:
+            self.result = done.value
+            raise
+
+    def close(self) -> None:
+        """Stop early; the ask is audited as abandoned."""
+        self._source.close()

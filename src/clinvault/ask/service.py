@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from clinvault.access import AccessControl, Decision
 from clinvault.access.control import INVALID_USER_NAME
@@ -24,11 +25,13 @@ from clinvault.ask.audit_events import AskTrace, sha256_of_messages, sha256_of_t
 from clinvault.ask.citations import CitationCheck, check_citations, says_not_answered
 from clinvault.ask.deny_values import deny_values
 from clinvault.ask.reidentify import Presented, pseudonymous, reidentified
-from clinvault.ask.result import AskResult
+from clinvault.ask.result import AskResult, AskStream
 from clinvault.ask.retrieval import Retrieval, Retriever
 from clinvault.audit import AuditLog, Citation, RetrievedChunk
 from clinvault.errors import AccessDenied, ClinvaultError, EgressBlocked, InputError
-from clinvault.llm import LLMClient, LLMResult, Message, Usage, build_messages
+from clinvault.llm import LLMClient, LLMResult, LLMStream, Message, Usage, build_messages
+from clinvault.llm.stream_reidentify import StreamingReidentifier
+from clinvault.model import Chunk
 from clinvault.vault import Vault
 
 
@@ -52,6 +55,17 @@ class Stopwatch:
             yield
         finally:
             self.laps[name] = self.laps.get(name, 0.0) + (self.timer() - started) * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An authorized ask, ready for the model: its evidence and the guarded prompt."""
+
+    patient: str
+    retrieval: Retrieval
+    chunks: list[Chunk]
+    messages: list[Message]
+    denied: list[str]
 
 
 class AskService:
@@ -99,6 +113,51 @@ class AskService:
         patient, ``EgressBlocked`` when the prompt would carry PHI, ``LLMError`` when no model
         answers; each is audited first.
         """
+        trace, watch, decision = self._authorize(
+            principal, patient_ref, question, purpose, break_glass_reason
+        )
+        with self._audited(trace):
+            prepared = self._prepare(trace, question, top_k or self._top_k, watch)
+            with watch.stage("llm"):
+                result = self._complete(prepared, stream)
+            return self._finish(trace, decision, prepared, result, watch)
+
+    def ask_stream(
+        self,
+        principal: str,
+        patient_ref: str,
+        question: str,
+        *,
+        purpose: str = "TREAT",
+        break_glass_reason: str | None = None,
+        top_k: int | None = None,
+    ) -> AskStream:
+        """Like :meth:`ask`, but the answer arrives piece by piece as the model writes it.
+
+        Authorization, retrieval and the egress guard run before this returns (and raise as
+        in :meth:`ask`). Pieces are re-identified for authorized principals as they arrive,
+        holding back only a token or date split across pieces. Once the stream is exhausted,
+        ``result`` holds the checked :class:`AskResult` (citations, invalid citations) and
+        the ask is audited; a stream abandoned early is audited as ``stream-abandoned``.
+        """
+        trace, watch, decision = self._authorize(
+            principal, patient_ref, question, purpose, break_glass_reason
+        )
+        with self._audited(trace):
+            prepared = self._prepare(trace, question, top_k or self._top_k, watch)
+            pieces = self._llm.stream(prepared.messages, deny_values=prepared.denied)
+        return AskStream(self._streamed(trace, decision, prepared, pieces, watch))
+
+    # -- the pipeline ------------------------------------------------------------------------------
+
+    def _authorize(
+        self,
+        principal: str,
+        patient_ref: str,
+        question: str,
+        purpose: str,
+        break_glass_reason: str | None,
+    ) -> tuple[AskTrace, Stopwatch, Decision]:
         watch = Stopwatch(self._timer)
         trace = AskTrace(
             response_id=self._audit.new_response_id(),
@@ -126,8 +185,13 @@ class AskService:
         if not decision.allowed:
             self._audit.append(trace.event("refused", decision.reason.value))
             raise AccessDenied(decision.reason.value, f"access refused: {decision.reason.value}")
+        return trace, watch, decision
+
+    @contextmanager
+    def _audited(self, trace: AskTrace) -> Iterator[None]:
+        """Any failure inside appends the ask's one audit record, then propagates."""
         try:
-            return self._answer(trace, decision, question, top_k or self._top_k, stream, watch)
+            yield
         except EgressBlocked:
             self._audit.append(trace.event("blocked", "egress-blocked"))
             raise
@@ -141,17 +205,7 @@ class AskService:
             self._audit.append(trace.event("error", "internal-error"))
             raise
 
-    # -- the pipeline after authorization ---------------------------------------------------------
-
-    def _answer(
-        self,
-        trace: AskTrace,
-        decision: Decision,
-        question: str,
-        top_k: int,
-        stream: bool,
-        watch: Stopwatch,
-    ) -> AskResult:
+    def _prepare(self, trace: AskTrace, question: str, top_k: int, watch: Stopwatch) -> Prepared:
         patient = trace.patient
         if patient is None:
             raise ValueError("the patient token is set before the answer is computed")
@@ -168,11 +222,20 @@ class AskService:
         chunks = [e.chunk for e in retrieval.evidence]
         messages = build_messages(pseudonymous_question, chunks)
         trace.prompt_sha256 = sha256_of_messages(messages)
-        with watch.stage("llm"):
-            result = self._complete(messages, denied, stream)
-        trace.llm, trace.model, trace.route = result, result.model, result.provider
+        return Prepared(patient, retrieval, chunks, messages, denied)
+
+    def _finish(
+        self,
+        trace: AskTrace,
+        decision: Decision,
+        prepared: Prepared,
+        result: LLMResult,
+        watch: Stopwatch,
+    ) -> AskResult:
+        patient = prepared.patient
+        trace.record_llm(result)
         trace.output_sha256 = sha256_of_text(result.text)
-        check = check_citations(result.text, chunks)
+        check = check_citations(result.text, prepared.chunks)
         trace.citations = [Citation(c.chunk.chunk_id, c.chunk.resource) for c in check.cited]
         with watch.stage("reidentify"):
             shown = (
@@ -188,20 +251,65 @@ class AskService:
             reason = "grounded" if check.grounded else "citations-flagged"
         with watch.stage("audit"):
             self._audit.append(trace.event("answered", reason))
-        return self._result(trace, decision, retrieval, result, check, shown, outcome, watch)
+        return self._result(
+            trace, decision, prepared.retrieval, result, check, shown, outcome, watch
+        )
 
-    def _complete(self, messages: list[Message], denied: list[str], stream: bool) -> LLMResult:
+    def _complete(self, prepared: Prepared, stream: bool) -> LLMResult:
+        messages, denied = prepared.messages, prepared.denied
         if not stream:
             return self._llm.complete(messages, deny_values=denied)
         started = self._timer()
-        pieces = list(self._llm.stream(messages, deny_values=denied))
+        pieces = self._llm.stream(messages, deny_values=denied)
+        text = "".join(pieces)
+        return self._stream_result(pieces, text, started)
+
+    def _stream_result(self, pieces: Iterator[str], text: str, started: float) -> LLMResult:
+        """What the client reported about a finished stream, or what is known without it."""
+        if isinstance(pieces, LLMStream) and pieces.result is not None:
+            return pieces.result
         return LLMResult(
-            text="".join(pieces),
+            text=text,
             model=self._model_label,
             provider="stream",
             usage=Usage(0, 0),
             latency_s=self._timer() - started,
         )
+
+    def _streamed(
+        self,
+        trace: AskTrace,
+        decision: Decision,
+        prepared: Prepared,
+        pieces: Iterator[str],
+        watch: Stopwatch,
+    ) -> Generator[str, None, AskResult]:
+        reidentifier = (
+            StreamingReidentifier(partial(self._vault.reidentify, prepared.patient))
+            if decision.reidentify
+            else None
+        )
+        started = self._timer()
+        received: list[str] = []
+        try:
+            with self._audited(trace):
+                for piece in pieces:
+                    received.append(piece)
+                    shown = reidentifier.feed(piece) if reidentifier else piece
+                    if shown:
+                        yield shown
+                tail = reidentifier.finish() if reidentifier else ""
+                if tail:
+                    yield tail
+                watch.laps["llm"] = (self._timer() - started) * 1000
+                result = self._stream_result(pieces, "".join(received), started)
+                return self._finish(trace, decision, prepared, result, watch)
+        except GeneratorExit:
+            self._audit.append(trace.event("error", "stream-abandoned"))
+            close = getattr(pieces, "close", None)
+            if callable(close):
+                close()
+            raise
 
     def _result(
         self,
@@ -230,6 +338,9 @@ class AskService:
             latency_ms=dict(watch.laps),
             prompt_tokens=llm.usage.prompt_tokens,
             completion_tokens=llm.usage.completion_tokens,
+            route=llm.route,
+            served_model=llm.served_model,
+            cost_usd=llm.cost_usd,
         )
 
 

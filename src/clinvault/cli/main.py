@@ -14,6 +14,13 @@ COMMAND_MODULES = (
     "clinvault.cli.index",
     "clinvault.cli.show",
     "clinvault.cli.ask",
+    "clinvault.cli.llm",
+    "clinvault.cli.eval",
+    "clinvault.cli.serve",
+    "clinvault.cli.token",
+    "clinvault.cli.access",
+    "clinvault.cli.audit",
+    "clinvault.cli.deid",
 )
 
 app = typer.Typer(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clinvault.fhir.notes import note_texts, split_passages
+from clinvault.fhir.notes import split_passages
 from clinvault.fhir.render import render
 from clinvault.ingest.chunk_ids import chunk_id
 from clinvault.model import Chunk
@@ -23,10 +23,10 @@ class Chunker:
         self,
         patient: str,
         resource_token: str,
-        raw: Mapping[str, Any],
         pseudo: Mapping[str, Any],
-        scan: Callable[[str], str],
+        notes: Sequence[tuple[str, str]],
     ) -> list[Chunk]:
+        """One chunk for the resource, and passages of its notes: ``(part, scrubbed text)``."""
         rtype = str(pseudo.get("resourceType"))
         rendered = render(pseudo)
         chunks = [
@@ -42,14 +42,14 @@ class Chunker:
                 display=rendered.display,
             )
         ]
-        for note in note_texts(raw):
-            passages = split_passages(scan(note.text), self.note_max_chars, self.note_overlap_chars)
+        for part, text in notes:
+            passages = split_passages(text, self.note_max_chars, self.note_overlap_chars)
             label = rendered.display or rtype
             for index, passage in enumerate(passages):
                 header = f"{rtype} note ({label}){' on ' + rendered.date if rendered.date else ''}, part {index + 1}/{len(passages)}: "
                 chunks.append(
                     Chunk(
-                        chunk_id=chunk_id(self.keys, resource_token, f"note:{note.part}:{index}"),
+                        chunk_id=chunk_id(self.keys, resource_token, f"note:{part}:{index}"),
                         patient=patient,
                         resource_type=rtype,
                         resource=resource_token,

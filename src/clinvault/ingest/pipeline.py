@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from clinvault.fhir.notes import note_texts
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import BadInput, SkippedEntry, SkippedFile, SourceResource, iter_sources
 from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest.chunker import Chunker
 from clinvault.ingest.leak_gate import LeakGate
+from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Problem
 from clinvault.ingest.summary import age_text, summary_text
@@ -41,12 +43,6 @@ class CareTeamSink(Protocol):
     def record_care_team(self, patient_ref: str, practitioner_refs: Iterable[str]) -> None: ...
 
 
-class NoteScanner(Protocol):
-    """Free-text PHI detection applied to notes after known identifiers are replaced."""
-
-    def scan_batch(self, ctx: PatientContext, texts: Sequence[str]) -> list[str]: ...
-
-
 class _NoProgress:
     def start(self, total: int) -> None:
         return None
@@ -63,6 +59,8 @@ class IngestPipeline:
     index: VectorIndex
     progress: Progress = field(default_factory=_NoProgress)
     care_team: CareTeamSink | None = None
+    notes: NoteScrubber = field(default_factory=lambda: NoteScrubber(None))
+    """Free-text PHI detection over notes; without a detector only known identifiers go."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         report = IngestReport()
@@ -87,6 +85,8 @@ class IngestPipeline:
             if self.care_team is not None and patient_ref in linkage.care_team:
                 self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
             self.progress.advance()
+        if report.chunks_indexed >= self.settings.ingest.optimize_after_chunks:
+            self.index.optimize()  # build the HNSW graph once for a bulk load
         return report
 
     # -- pass 1: read, validate, index references ---------------------------------------------
@@ -200,7 +200,7 @@ class IngestPipeline:
             )
             unindexed = set(self.settings.ingest.unindexed_types)
             pseudos: list[Mapping[str, Any]] = []
-            chunks_by_key: dict[str, list[Chunk]] = {}
+            to_chunk: list[tuple[str, SourceResource, Mapping[str, Any]]] = []
             changed_keys = {k for k, _ in changed}
             for k, i in keyed:
                 pseudo = (
@@ -211,9 +211,18 @@ class IngestPipeline:
                 pseudos.append(pseudo)
                 rtype = str(i.resource.get("resourceType"))
                 if k in changed_keys and rtype != "Patient" and rtype not in unindexed:
-                    chunks_by_key[k] = chunker.resource_chunks(
-                        ctx.patient_token, vault.resource_token(k), i.resource, pseudo, ctx.scan
-                    )
+                    to_chunk.append((k, i, pseudo))
+            notes = [(k, n) for k, i, _ in to_chunk for n in note_texts(i.resource)]
+            scrubbed = self.notes.scrub_all(ctx, [n.text for _, n in notes])
+            notes_by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for (k, note), text in zip(notes, scrubbed, strict=True):
+                notes_by_key[k].append((note.part, text))
+            chunks_by_key: dict[str, list[Chunk]] = {
+                k: chunker.resource_chunks(
+                    ctx.patient_token, vault.resource_token(k), pseudo, notes_by_key.get(k, [])
+                )
+                for k, _, pseudo in to_chunk
+            }
             if pseudo_patient is not None:
                 text = summary_text(ctx.patient_token, pseudo_patient, age, pseudos)
                 chunks_by_key.setdefault(patient_ref, []).append(

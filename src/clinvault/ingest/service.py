@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clinvault.access import AccessStore
 from clinvault.index.factory import open_embedder, open_index
+from clinvault.ingest.care_team import CareTeamRecorder
+from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.pipeline import IngestPipeline
+from clinvault.phi import build_detector
 from clinvault.settings import Settings
 from clinvault.vault import Vault
 
@@ -21,4 +25,12 @@ def open_pipeline(settings: Settings) -> OpenPipeline:
     vault = Vault.open(settings)
     embedder = open_embedder(settings)
     index = open_index(settings, embedder.dimension)
-    return OpenPipeline(settings=settings, vault=vault, embedder=embedder, index=index)
+    detector = build_detector(settings.phi) if settings.ingest.detect_phi else None
+    return OpenPipeline(
+        settings=settings,
+        vault=vault,
+        embedder=embedder,
+        index=index,
+        notes=NoteScrubber(detector),
+        care_team=CareTeamRecorder(AccessStore.open(settings)),
+    )

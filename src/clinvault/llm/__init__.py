@@ -9,7 +9,7 @@ Typical use by the ask pipeline::
 Importing this package does not import litellm; the client and provider modules do.
 """
 
-from clinvault.llm.base import LLMClient, LLMResult, Message, PromptGuard, Usage
+from clinvault.llm.base import LLMClient, LLMResult, LLMStream, Message, PromptGuard, Usage
 from clinvault.llm.egress import EgressGuard
 from clinvault.llm.prompt import EvidenceItem, build_messages, parse_evidence
 
@@ -18,6 +18,7 @@ __all__ = [
     "EvidenceItem",
     "LLMClient",
     "LLMResult",
+    "LLMStream",
     "Message",
     "PromptGuard",
     "Usage",

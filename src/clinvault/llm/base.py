@@ -7,8 +7,8 @@ leaves the process, with the patient's known identifier values as ``deny_values`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 Message = dict[str, Any]
@@ -37,7 +37,31 @@ class LLMResult:
     cost_usd: float | None = None
     """Known cost of the call; ``None`` when litellm has no price for the model."""
     served_model: str | None = None
-    """The model name the endpoint reported, when it reported one."""
+    """The model name the endpoint reported, when it reported one (the provider's model id)."""
+    route: str | None = None
+    """The name of the configured route that answered (``default`` for the one-route config)."""
+
+
+class LLMStream(Iterator[str]):
+    """An answer's text pieces as they arrive. Once exhausted, ``result`` holds the whole
+    answer with its route, usage and cost (set by the source generator's return value)."""
+
+    def __init__(self, source: Generator[str, None, LLMResult]) -> None:
+        self._source = source
+        self._pieces: list[str] = []
+        self.result: LLMResult | None = None
+
+    def __next__(self) -> str:
+        try:
+            piece = next(self._source)
+        except StopIteration as done:
+            self.result = replace(done.value, text="".join(self._pieces))
+            raise
+        self._pieces.append(piece)
+        return piece
+
+    def close(self) -> None:
+        self._source.close()
 
 
 class PromptGuard(Protocol):

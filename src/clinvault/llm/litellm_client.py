@@ -1,13 +1,16 @@
-"""``LiteLLMClient``: any litellm model route, guarded, measured, with ordered fallbacks.
+"""``LiteLLMClient``: the LLM gateway. Guard, policy, litellm Router, measured results.
 
 A route is a litellm model string (``clinvault/evidence``, ``openai/<name>`` with ``api_base``
 for any OpenAI-compatible endpoint, ``ollama/<name>``, ``azure/<deployment>`` ...) plus where
-to send it. The API key is read from the environment variable the settings *name*; it is
-never stored in settings, results, logs or errors.
+to send it and what the provider may keep. Building the client plans the routes
+(:func:`clinvault.llm.routes.plan_routes`): the active route must satisfy the provider
+policy (else ``ConfigError``), non-compliant fallbacks are left out of the router, so they
+are never called. API keys are read from the environment variables the settings *name*;
+they are never stored in settings, results, logs or errors.
 
-Every request goes through the injected guard before litellm sees it. Errors from a route
-are logged by class and status only (no prompt content) and the next route is tried; when
-none answers, ``LLMError`` names each route and how it failed.
+Every request goes through the injected guard before litellm sees it. When no route
+answers, ``LLMError`` names the routes tried and the last failure's class and status (no
+provider text: it can echo the prompt).
 """
 
 from __future__ import annotations
@@ -15,81 +18,58 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 import litellm
 
 from clinvault.errors import ClinvaultError, ConfigError, LLMError
-from clinvault.llm.base import LLMResult, Message, PromptGuard, Usage
-from clinvault.llm.provider import IN_PROCESS_PROVIDERS, register_offline_provider
-from clinvault.settings import LLMRoute, LLMSettings
+from clinvault.llm.base import LLMResult, LLMStream, Message, PromptGuard, Usage
+from clinvault.llm.provider import register_offline_provider
+from clinvault.llm.router import build_router
+from clinvault.llm.routes import ResolvedRoute, RoutePlan, plan_routes
+from clinvault.settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedRoute:
-    model: str
-    """The configured litellm model string."""
-    model_name: str
-    """The model name without its provider prefix."""
-    provider: str
-    api_base: str | None
-    api_key_env: str | None
-
-    def describe(self) -> str:
-        return f"{self.model} via {self.provider}"
-
-
-def resolve_route(route: LLMRoute) -> ResolvedRoute:
-    """Ask litellm which provider serves ``route``; an unroutable model is a ``ConfigError``."""
-    try:
-        model_name, provider, _, _ = litellm.get_llm_provider(route.model, api_base=route.api_base)
-    except Exception as exc:  # noqa: BLE001  (litellm raises several unrelated types here)
-        raise ConfigError(
-            f"llm model {route.model!r} cannot be routed by litellm ({type(exc).__name__})"
-        ) from None
-    return ResolvedRoute(
-        model=route.model,
-        model_name=model_name,
-        provider=provider,
-        api_base=route.api_base,
-        api_key_env=route.api_key_env,
-    )
-
-
-def _failure(route: ResolvedRoute, exc: BaseException) -> str:
+def _failure(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
-    detail = type(exc).__name__ + (f", status {status}" if status else "")
-    return f"{route.describe()} ({detail})"
+    return type(exc).__name__ + (f", status {status}" if status else "")
 
 
-def _usage(response: Any) -> Usage:
+def _usage(response: Any) -> Usage | None:
     usage = getattr(response, "usage", None)
+    if usage is None:
+        return None
     return Usage(
         prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
     )
 
 
-def _cost(response: Any, route: ResolvedRoute) -> float | None:
+def _cost(usage: Usage, route: ResolvedRoute) -> float | None:
     """The call's cost if litellm's (local) price map knows the model; in-process calls are free."""
-    if route.provider in IN_PROCESS_PROVIDERS:
+    if route.in_process:
         return 0.0
-    priced = route.model in litellm.model_cost or route.model_name in litellm.model_cost
-    if not priced:
-        return None
-    try:
-        return float(litellm.completion_cost(completion_response=response, model=route.model))
-    except (litellm.exceptions.ModelNotMappedError, ValueError, KeyError, TypeError) as exc:
-        log.debug("no cost for %s: %s", route.describe(), type(exc).__name__)
-        return None
+    for model in (route.model, route.model_name):
+        # the router adds an entry for every deployment, without prices: only priced ones count
+        if litellm.model_cost.get(model, {}).get("input_cost_per_token") is not None:
+            try:
+                prompt, completion = litellm.cost_per_token(
+                    model=model,
+                    prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens,
+                )
+            except (litellm.exceptions.NotFoundError, ValueError, KeyError, TypeError) as exc:
+                log.debug("no cost for %s: %s", route.describe(), type(exc).__name__)
+                return None
+            return float(prompt) + float(completion)
+    return None
 
 
 class LiteLLMClient:
-    """An ``LLMClient`` over litellm, built from ``LLMSettings`` with an injected guard."""
+    """An ``LLMClient`` over litellm's Router, built from ``LLMSettings`` with an injected guard."""
 
     def __init__(
         self,
@@ -100,13 +80,20 @@ class LiteLLMClient:
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         register_offline_provider()
-        self._settings = settings
         self._guard = guard
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
         self._timer = timer
-        self.routes = tuple(resolve_route(route) for route in settings.routes())
-        for route in self.routes:
-            self._api_key(route)
+        self.plan: RoutePlan = plan_routes(settings)
+        keys = {route.name: self._api_key(route) for route in self.plan.tried}
+        self._router = build_router(
+            self.plan.tried, {name: key for name, key in keys.items() if key is not None}
+        )
+        self._by_name = {route.name: route for route in self.plan.tried}
+
+    @property
+    def routes(self) -> tuple[ResolvedRoute, ...]:
+        """The routes this client may call, in the order it tries them."""
+        return self.plan.tried
 
     def _api_key(self, route: ResolvedRoute) -> str | None:
         if route.api_key_env is None:
@@ -114,81 +101,87 @@ class LiteLLMClient:
         key = self._environ.get(route.api_key_env)
         if not key:
             raise ConfigError(
-                f"llm route {route.model!r}: environment variable {route.api_key_env} "
+                f"llm route {route.name!r}: environment variable {route.api_key_env} "
                 "(api_key_env) is not set"
             )
         return key
 
-    def _request(self, route: ResolvedRoute, messages: Sequence[Message]) -> dict[str, Any]:
-        settings = self._settings
-        request: dict[str, Any] = {
-            "model": route.model,
-            "messages": [dict(message) for message in messages],
-            "temperature": settings.temperature,
-            "max_tokens": settings.max_tokens,
-            "timeout": settings.timeout_s,
-            "max_retries": settings.max_retries,
-        }
-        if route.api_base is not None:
-            request["api_base"] = route.api_base
-        key = self._api_key(route)
-        if key is not None:
-            request["api_key"] = key
-        return request
+    def _route_taken(self, hidden: Mapping[str, Any] | None) -> ResolvedRoute:
+        name = (hidden or {}).get("model_id")
+        route = self._by_name.get(str(name))
+        if route is None:
+            raise LLMError("the router did not say which route answered; answer discarded")
+        return route
 
-    def _guarded(self, messages: Sequence[Message], deny_values: Sequence[str]) -> None:
-        self._guard.check(messages, deny_values=deny_values)
+    def _all_failed(self, exc: BaseException) -> LLMError:
+        tried = ", ".join(route.describe() for route in self.plan.tried)
+        message = f"no model route answered (tried {tried}); last failure: {_failure(exc)}"
+        log.warning("%s", message)
+        return LLMError(message)
 
     def complete(
         self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
     ) -> LLMResult:
-        self._guarded(messages, deny_values)
-        failures = []
-        for route in self.routes:
-            started = self._timer()
-            try:
-                response = litellm.completion(**self._request(route, messages))
-                text = response.choices[0].message.content or ""
-            except ClinvaultError:
-                raise
-            except Exception as exc:  # noqa: BLE001  (every provider failure moves to the next route)
-                failures.append(_failure(route, exc))
-                log.warning("llm route failed: %s", failures[-1])
-                continue
-            return LLMResult(
-                text=text,
-                model=route.model,
-                provider=route.provider,
-                usage=_usage(response),
-                latency_s=self._timer() - started,
-                cost_usd=_cost(response, route),
-                served_model=getattr(response, "model", None) or None,
+        self._guard.check(messages, deny_values=deny_values)
+        started = self._timer()
+        try:
+            response: Any = self._router.completion(
+                model=self.plan.active.name, messages=[dict(m) for m in messages]
             )
-        raise LLMError("no model route answered: " + "; ".join(failures))
+            text = response.choices[0].message.content or ""
+        except ClinvaultError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (every provider failure is reported, never hidden)
+            raise self._all_failed(exc) from None
+        route = self._route_taken(getattr(response, "_hidden_params", None))
+        usage = _usage(response) or Usage(0, 0)
+        return LLMResult(
+            text=text,
+            model=route.model,
+            provider=route.provider,
+            usage=usage,
+            latency_s=self._timer() - started,
+            cost_usd=_cost(usage, route),
+            served_model=getattr(response, "model", None) or None,
+            route=route.name,
+        )
 
-    def stream(
-        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
-    ) -> Iterator[str]:
-        """Guard now, then stream lazily; a route is abandoned for the next only before any text."""
-        self._guarded(messages, deny_values)
-        return self._stream(messages)
+    def stream(self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()) -> LLMStream:
+        """Guard now, then stream lazily. The router moves to the next route only before the
+        first piece; a failure after that is an ``LLMError``. ``result`` is set at the end."""
+        self._guard.check(messages, deny_values=deny_values)
+        return LLMStream(self._stream([dict(m) for m in messages]))
 
-    def _stream(self, messages: Sequence[Message]) -> Iterator[str]:
-        failures = []
-        for route in self.routes:
-            sent_any = False
-            try:
-                for chunk in litellm.completion(stream=True, **self._request(route, messages)):
-                    piece = chunk.choices[0].delta.content if chunk.choices else None
-                    if piece:
-                        sent_any = True
-                        yield piece
-                return
-            except ClinvaultError:
-                raise
-            except Exception as exc:  # noqa: BLE001  (every provider failure moves to the next route)
-                failures.append(_failure(route, exc))
-                log.warning("llm route failed: %s", failures[-1])
-                if sent_any:
-                    raise LLMError("model route failed mid-answer: " + failures[-1]) from None
-        raise LLMError("no model route answered: " + "; ".join(failures))
+    def _stream(self, messages: list[Message]) -> Generator[str, None, LLMResult]:
+        started = self._timer()
+        usage: Usage | None = None
+        served: str | None = None
+        try:
+            chunks: Any = self._router.completion(
+                model=self.plan.active.name,
+                messages=messages,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            for chunk in chunks:
+                usage = _usage(chunk) or usage
+                served = getattr(chunk, "model", None) or served
+                piece = chunk.choices[0].delta.content if chunk.choices else None
+                if piece:
+                    yield piece
+        except ClinvaultError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (every provider failure is reported, never hidden)
+            raise self._all_failed(exc) from None
+        route = self._route_taken(getattr(chunks, "_hidden_params", None))
+        usage = usage or Usage(0, 0)
+        return LLMResult(
+            text="",
+            model=route.model,
+            provider=route.provider,
+            usage=usage,
+            latency_s=self._timer() - started,
+            cost_usd=_cost(usage, route),
+            served_model=served,
+            route=route.name,
+        )

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Token
 
 from clinvault.phi.allow_list import AllowList
 from clinvault.phi.base import DetectionContext, PhiType, Span
 from clinvault.phi.model_pins import verify_model
+from clinvault.phi.name_lexicon import NameLexicon
 from clinvault.phi.presidio_engine import LANGUAGE, build_analyzer
 from clinvault.phi.recognizer_config import RecognizerConfig
 from clinvault.phi.recognizers.addresses import StreetAddressRecognizer, ZipCodeRecognizer
@@ -27,20 +29,22 @@ from clinvault.phi.recognizers.dates import ClinicalDateRecognizer
 from clinvault.phi.recognizers.facilities import FacilityRecognizer
 from clinvault.phi.recognizers.identifiers import IdentifierRecognizer
 from clinvault.phi.recognizers.known_identifiers import KnownIdentifierRecognizer
-from clinvault.phi.recognizers.name_propagation import propagate_names
+from clinvault.phi.recognizers.name_lexicon import NameLexiconRecognizer
+from clinvault.phi.recognizers.name_propagation import coordinated_names, propagate_names
 from clinvault.phi.recognizers.ner_filters import plausible_ner_span
 from clinvault.phi.recognizers.person_cues import (
     PersonCueRecognizer,
     is_cue_word,
 )
 from clinvault.phi.recognizers.phones import PhoneNumberRecognizer
-from clinvault.phi.spans import make_span, resolve_overlaps
+from clinvault.phi.spans import make_span, name_core, resolve_overlaps
 from clinvault.settings import PhiSettings
 
 ALLOWABLE = frozenset({PhiType.NAME, PhiType.ORG, PhiType.ADDR})
 PROPAGATED_SCORE = 0.8
 KNOWN = KnownIdentifierRecognizer.name
 PROPER_NOUN_TAGS = frozenset({"NNP", "NNPS"})
+CUED_NAME_SOURCES = frozenset({PersonCueRecognizer.name, NameLexiconRecognizer.name})
 
 
 class PresidioDetector:
@@ -55,6 +59,16 @@ class PresidioDetector:
         self._entities = sorted(self._entity_types)
         self._threshold = settings.score_threshold
         self._batch_size = settings.batch_size
+        self._names = (
+            NameLexiconRecognizer(
+                NameLexicon.load(
+                    self._analyzer.nlp_engine.nlp[LANGUAGE],  # type: ignore[attr-defined]
+                    census_surname_rank=config.names.census_surname_rank,
+                )
+            )
+            if config.names.enabled
+            else None
+        )
         self._recognizers: tuple[TextRecognizer, ...] = (
             IdentifierRecognizer(config.identifier_patterns()),
             PhoneNumberRecognizer(),
@@ -62,7 +76,7 @@ class PresidioDetector:
             ZipCodeRecognizer(),
             ClinicalDateRecognizer(),
             AgeOver89Recognizer(),
-            PersonCueRecognizer(),
+            PersonCueRecognizer(self._names.lexicon.is_english if self._names else None),
             FacilityRecognizer(),
         )
         self._known = KnownIdentifierRecognizer()
@@ -86,14 +100,19 @@ class PresidioDetector:
         found = self._presidio_spans(text, artifacts)
         for recognizer in self._recognizers:
             found += recognizer.find(text, context)
+        if self._names is not None:
+            found += self._names.find(text, artifacts.tokens)
         regions = self._allow.phrase_regions(text)
         kept = [s for s in found if s.score >= self._threshold and not self._allowed(s, regions)]
         names = [span for span in kept if span.type is PhiType.NAME]
-        kept += [
-            span
-            for span in propagate_names(text, names, self._allows_word, PROPAGATED_SCORE)
-            if not self._allowed(span, regions)
+        coordinated = coordinated_names(text, names, self._spreads_as_name, PROPAGATED_SCORE)
+        cued = [s for s in names if s.source in CUED_NAME_SOURCES]
+        guessed = [*coordinated, *(s for s in names if s.source not in CUED_NAME_SOURCES)]
+        spread = [
+            *propagate_names(text, cued, self._spreads_if_cued, PROPAGATED_SCORE),
+            *propagate_names(text, guessed, self._spreads_as_name, PROPAGATED_SCORE),
         ]
+        kept += [span for span in [*coordinated, *spread] if not self._allowed(span, regions)]
         known = self._known.find(text, context)
         resolved = resolve_overlaps(text, [*kept, *known])
         # Overlap resolution can leave a remainder made only of allowed words; the deny-list
@@ -105,8 +124,21 @@ class PresidioDetector:
             span.text, start=span.start, regions=regions
         )
 
-    def _allows_word(self, word: str) -> bool:
-        return self._allow.allows(word, regions=[]) or is_cue_word(word)
+    def _spreads_if_cued(self, word: str) -> bool:
+        """A word of a name signalled by its context (``Caller: Will Joseph``) marks the
+        name elsewhere too unless it is allowed, a cue or a function word."""
+        return not (
+            self._allow.allows(word, regions=[])
+            or is_cue_word(word)
+            or word.casefold() in STOP_WORDS
+        )
+
+    def _spreads_as_name(self, word: str) -> bool:
+        """A word of a name NER or a list guessed spreads only if it is not also an English
+        word (``Love`` from a song title, ``Union`` from ``European Union``)."""
+        if not self._spreads_if_cued(word):
+            return False
+        return self._names is None or not self._names.lexicon.is_english(word)
 
     def _presidio_spans(self, text: str, artifacts: NlpArtifacts) -> list[Span]:
         results: list[RecognizerResult] = self._analyzer.analyze(
@@ -138,24 +170,42 @@ class PresidioDetector:
         self, text: str, span: Span, artifacts: NlpArtifacts, regions: list[tuple[int, int]]
     ) -> list[Span]:
         """An NER entity without its allowed and cue words (``Started Crohn`` -> nothing,
-        ``Daughter Maria Lopez`` -> ``Maria Lopez``): each remaining run of tokens is kept
-        when the tagger calls one of its tokens a proper noun."""
+        ``Daughter Maria Lopez`` -> ``Maria Lopez``): each remaining run of tokens on one
+        line is kept when the tagger calls one of its tokens a proper noun and it is not a
+        field label (``Phone:``)."""
         pieces: list[Span] = []
         run: list[Token] = []
         tokens = [t for t in artifacts.tokens if span.start <= t.idx < span.end]
         for token in [*tokens, None]:
             if token is not None and not self._filler(token, regions):
                 run.append(token)
-                continue
-            if run and any(t.tag_ in PROPER_NOUN_TAGS for t in run):
+                if "\n" not in token.whitespace_:
+                    continue
+                token = None
+            if run and any(t.tag_ in PROPER_NOUN_TAGS for t in run) and not self._label(run):
                 end = run[-1].idx + len(run[-1].text)
                 piece = make_span(
                     text, run[0].idx, min(end, span.end), span.type, span.score, span.source
                 )
+                if piece is not None and piece.type is PhiType.NAME:
+                    piece = name_core(text, piece)
                 if piece is not None:
                     pieces.append(piece)
             run = []
         return pieces
+
+    def _label(self, run: list[Token]) -> bool:
+        """``Phone:``, ``Address:``: one English word ending a line's field name."""
+        last = run[-1]
+        following = last.nbor(1) if last.i + 1 < len(last.doc) else None
+        return (
+            len(run) == 1
+            and following is not None
+            and following.text == ":"
+            and self._names is not None
+            and self._names.lexicon.is_english(last.text)
+            and not self._names.lexicon.is_name(last.text)
+        )
 
     def _filler(self, token: Token, regions: list[tuple[int, int]]) -> bool:
         return bool(

@@ -27,6 +27,14 @@ class SpacySection(_Strict):
     default_score: float = Field(ge=0.0, le=1.0)
 
 
+class NamesSection(_Strict):
+    """Name lists (see :mod:`clinvault.phi.name_lexicon`)."""
+
+    enabled: bool = True
+    census_surname_rank: int = Field(default=50_000, ge=1)
+    """Census surnames up to this frequency rank count (of 88,799; rarer ones are noise)."""
+
+
 class IdentifierEntry(_Strict):
     name: str
     type: PhiType
@@ -46,6 +54,7 @@ class IdentifierEntry(_Strict):
 class RecognizerConfig(_Strict):
     presidio: PresidioSection
     spacy: SpacySection
+    names: NamesSection = NamesSection()
     identifier: tuple[IdentifierEntry, ...] = ()
 
     @classmethod

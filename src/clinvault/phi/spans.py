@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from clinvault.phi.base import PhiType, Span
@@ -18,6 +19,25 @@ def make_span(
     if start >= end:
         return None
     return Span(start, end, phi_type, score, text[start:end], source)
+
+
+LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+POSSESSIVE_END = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def name_core(text: str, span: Span) -> Span | None:
+    """A person's name without a leading article or trailing possessive (``The Avalara``,
+    ``Bryan Maclean's``); ``None`` if nothing is left."""
+    start, end = span.start, span.end
+    article = LEADING_ARTICLE.match(span.text)
+    if article is not None:
+        start += article.end()
+    possessive = POSSESSIVE_END.search(text, start, end)
+    if possessive is not None:
+        end = possessive.start()
+    if (start, end) == (span.start, span.end):
+        return span
+    return make_span(text, start, end, span.type, span.score, span.source)
 
 
 def _rank(span: Span) -> tuple[int, float]:

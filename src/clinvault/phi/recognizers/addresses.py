@@ -6,9 +6,11 @@ country), when those lines are short runs of capitalized words, a state code or 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from clinvault.phi.base import DetectionContext, PhiType, Span
+from clinvault.phi.recognizers.base import unique_spans
 from clinvault.phi.spans import make_span
 
 WORD = r"[^\W\d_][\w'’.\-]*"
@@ -28,6 +30,10 @@ INTL_SUFFIX_WORD = (
     r"|vænget|gade|gata|gatan|vägen|väg|veien|vegen|laan|straat|plein|gracht|utca|ulice|ulica"
     r"|ulitsa|sokak|caddesi|odos|street|str\.)"
 )
+INTL_SUFFIX_SEPARATE = (
+    r"(?:utca|útja|út|tér|rkp\.?|kapu|körút|gate|gata|gatan|vei|veien|vegen|vej|terrasse"
+    r"|straße|strasse|gasse|weg|platz|allee|damm|laan|baan|straat|plein|katu|tie|vägen|väg)"
+)
 INTL_PREFIX = (
     r"(?:via|rua|calle|avenida|av\.|rue|viale|piazza|plaza|strada|ulica|ul\.|carrer|camino"
     r"|paseo|largo|travessa|praça|odos|avenue|boulevard|chemin|route)"
@@ -40,6 +46,8 @@ STREET_PATTERNS = tuple(
         rf"\b{INTL_PREFIX}(?:\s+{WORD}){{1,4}}?\s+\d{{1,5}}[a-z]?\b(?:,?\s+{UNIT})?",
         rf"(?:\b\d{{1,6}}\s+)?\b{INTL_SUFFIX_WORD}\s+\d{{1,5}}[a-z]?\b\.?(?:,?\s+{UNIT})?",
         rf"\b{WORD}\s+(?:u\.|tér|út)\s+\d{{1,5}}\b\.?",
+        rf"(?:\b\d{{1,6}}\s+)?\b{WORD}(?:\s+{WORD}){{0,2}}\s+{INTL_SUFFIX_SEPARATE}\s+\d{{1,5}}[a-z]?\b\.?"
+        rf"(?:,?\s+{UNIT})?",
         rf"\b{UNIT}",
         r"\bP\.?\s?O\.?\s+Box\s+\d+\b",
         r"\b(?:PSC|Unit|CMR)\s+\d+,?\s+Box\s+\d+(?:\s+(?:APO|FPO|DPO)\s+(?:AA|AE|AP)\s+\d{5})?",
@@ -60,6 +68,21 @@ CONTINUATION = re.compile(
     r"(?:(?=[ \t]*(?:\n|,|$|\.))|(?<=\d)\b)",
 )
 CONTINUATION_LIMIT = 4
+SAME_LINE_PLACE = re.compile(
+    rf"[ \t]+(?P<line>{WORD}(?:[ \t]+{WORD}){{0,2}})(?=[ \t]*(?:[\n,.;:!?]|$)|[ \t]+[a-z])"
+)
+"""City and region after a unit on the same line: ``Suite 215 NUNGATTA Australia``."""
+INTERSECTION = re.compile(
+    r"\b(?:the\s+)?corner\s+of\s+[^\n,;!?]{1,60}?\s+and\s+[^\n,;!?.]{1,40}?"
+    r"(?=[ \t]*(?:[\n,;!?.]|$))",
+    re.IGNORECASE,
+)
+"""``the corner of Dalbraut 99 and Frederikke Coves``: a place named by two streets."""
+CROSS_STREET = re.compile(r"\b(?:at|to)[ \t]+(?P<street>[A-Z][\w'’\-]+[ \t]+and[ \t]+)$")
+"""``at Růžena and Király u. 15``: the first of two cross streets, before a street match."""
+LINE_END_POSTCODE = re.compile(r"(?<=[^\W\d_]|\))[ \t]+(?P<zip>\d{5}(?:-\d{4})?)(?=[ \t]*(?:\n|$))")
+"""A postcode ending an address line after a place (``Norway 64389``, ``Cyprus (Greek)
+51034``)."""
 
 
 class StreetAddressRecognizer:
@@ -77,10 +100,19 @@ class StreetAddressRecognizer:
         for match in CUED_ADDRESS.finditer(text):
             end = self._extend(text, match.end("addr"))
             self._add(found, text, match.start("addr"), end, 0.7)
+        for match in INTERSECTION.finditer(text):
+            self._add(found, text, match.start(), match.end(), 0.75)
         return found
 
     def _extend(self, text: str, end: int) -> int:
-        """Consume following address lines (city, state, ZIP, country)."""
+        """Consume following address lines (city, state, ZIP, country), and a city after
+        the street on the same line."""
+        same_line = SAME_LINE_PLACE.match(text, end)
+        if same_line is not None:
+            place = [w for w in re.finditer(r"\S+", same_line.group("line"))]
+            capitalized = list(itertools.takewhile(lambda w: w.group()[0].isupper(), place))
+            if capitalized:
+                end = same_line.start("line") + capitalized[-1].end()
         for _ in range(CONTINUATION_LIMIT):
             match = CONTINUATION.match(text, end)
             if match is None or not _looks_like_place(match.group("line")):
@@ -92,6 +124,9 @@ class StreetAddressRecognizer:
         leading = LEADING_NUMBER.search(text, 0, start)
         if leading is not None:
             start = leading.start()
+        cross = CROSS_STREET.search(text, max(0, start - 60), start)
+        if cross is not None:
+            start = cross.start("street")
         span = make_span(text, start, end, PhiType.ADDR, score, self.name)
         if span is not None:
             found.append(span)
@@ -143,10 +178,11 @@ class ZipCodeRecognizer:
 
     def find(self, text: str, context: DetectionContext) -> list[Span]:
         found: list[Span] = []
-        for match in ZIP_CUED.finditer(text):
-            span = make_span(
-                text, match.start("zip"), match.end("zip"), PhiType.ADDR, 0.6, self.name
-            )
-            if span is not None:
-                found.append(span)
-        return found
+        for pattern in (ZIP_CUED, LINE_END_POSTCODE):
+            for match in pattern.finditer(text):
+                span = make_span(
+                    text, match.start("zip"), match.end("zip"), PhiType.ADDR, 0.6, self.name
+                )
+                if span is not None:
+                    found.append(span)
+        return unique_spans(found)

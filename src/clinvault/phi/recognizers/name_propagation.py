@@ -10,23 +10,27 @@ import re
 from collections.abc import Callable, Iterable
 
 from clinvault.phi.base import PhiType, Span
-from clinvault.phi.spans import make_span
+from clinvault.phi.spans import make_span, name_core
 
 MIN_WORD = 3
 SOURCE = "name-propagation"
 
 
 def propagate_names(
-    text: str, names: Iterable[Span], is_allowed: Callable[[str], bool], score: float
+    text: str, names: Iterable[Span], is_name_word: Callable[[str], bool], score: float
 ) -> list[Span]:
-    """Further occurrences of the ``names`` (whole and by word) in ``text``."""
+    """Further occurrences of the ``names`` (whole and by word) in ``text``.
+
+    Only words ``is_name_word`` accepts spread (not ``The``, ``Phone`` or an eponym that
+    NER took for part of a name); a whole name spreads when one of its words does.
+    """
     surfaces: set[str] = set()
     for span in names:
-        if not is_allowed(span.text):
+        words = re.findall(r"\w+", span.text)
+        spreading = [w for w in words if len(w) >= MIN_WORD and w[0].isupper() and is_name_word(w)]
+        surfaces.update(spreading)
+        if spreading:
             surfaces.add(span.text)
-        for word in re.findall(r"\w+", span.text):
-            if len(word) >= MIN_WORD and word[0].isupper() and not is_allowed(word):
-                surfaces.add(word)
     if not surfaces:
         return []
     alternatives = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
@@ -37,3 +41,49 @@ def propagate_names(
         if occurrence is not None:
             found.append(occurrence)
     return found
+
+
+MEMBER = r"[^\W\d_][\w'’\-]+"
+COORDINATED = re.compile(
+    rf"(?<![\w\-])(?:{MEMBER},[ \t]+)*{MEMBER},?[ \t]+(?:and|&|or)[ \t]+{MEMBER}(?![\w\-])"
+)
+"""``Isabel, Teresa and Jodi``, ``Nekolná and Pearson``: coordinated single words."""
+SPEAKER = re.compile(rf"^[ \t]*(?P<member>{MEMBER})[ \t]*:", re.MULTILINE)
+"""``Ubul: What a wife.`` / ``Nicole: Remember me``: speaker labels of a dialogue."""
+COORDINATED_SOURCE = "name-coordination"
+
+
+def _members(group: str, offset: int) -> list[tuple[int, int]]:
+    return [
+        (offset + m.start(), offset + m.end())
+        for m in re.finditer(MEMBER, group)
+        if m.group() not in ("and", "or")
+    ]
+
+
+def coordinated_names(
+    text: str, names: Iterable[Span], is_name_word: Callable[[str], bool], score: float
+) -> list[Span]:
+    """Words standing in the same list or speaker position as a detected name.
+
+    Coordination joins words of one kind: when one member of ``A, B and C`` (or one
+    speaker label of a dialogue) is a name, the other capitalized members that
+    ``is_name_word`` accepts are names too.
+    """
+    found = list(names)
+    groups = [_members(m.group(), m.start()) for m in COORDINATED.finditer(text)]
+    speakers = [(m.start("member"), m.end("member")) for m in SPEAKER.finditer(text)]
+    if len(speakers) > 1:
+        groups.append(speakers)
+    extra: list[Span] = []
+    for members in groups:
+        if not any(s.start < hi and lo < s.end for lo, hi in members for s in found):
+            continue
+        for lo, hi in members:
+            word = text[lo:hi]
+            if word[0].isupper() and is_name_word(word):
+                span = make_span(text, lo, hi, PhiType.NAME, score, COORDINATED_SOURCE)
+                span = name_core(text, span) if span is not None else None
+                if span is not None:
+                    extra.append(span)
+    return extra

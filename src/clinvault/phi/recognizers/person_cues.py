@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from clinvault.phi.base import DetectionContext, PhiType, Span
 from clinvault.phi.spans import make_span
@@ -19,13 +22,16 @@ RELATION = (
     r"|roommate|kid|child|baby|stepson|stepdaughter|proxy|poa)(?:'s)?(?:\s*,)?"
 )
 INTRODUCTION = (
-    r"(?:name\s+is|name:|named|call\s+me|called|i\s+am|i'm|this\s+is|spoke\s+(?:with|to)"
+    r"(?:name\s+is|name:|name\?|named|call\s+me|called|i\s+am|i'm|this\s+is|spoke\s+(?:with|to)"
     r"|talked\s+(?:with|to)|discussed\s+with|seen\s+by|signed\s+by|signed:|attending:?"
     r"|resident:?|provider:?|pcp:?|referred\s+by|referred\s+to|contact:?|cc:?|caller:?"
     r"|emergency\s+contact:?|informant:?|accompanied\s+by|visited\s+by)"
 )
 NAME_WORD = r"[^\W\d_][\w'’\-]*"
 NAME_RUN = rf"(?P<name>{NAME_WORD}(?:\s+(?:{NAME_WORD}|[^\W\d_]\.)){{0,3}})"
+INTRODUCED = re.compile(
+    r"^(?:name\s+is|name:|name\?|named|call\s+me|called|i\s+am|i'm)", re.IGNORECASE
+)
 LEADING_CUE = re.compile(rf"(?:(?:{TITLE}|{RELATION})\s+)+", re.IGNORECASE)
 CUE = re.compile(
     rf"\b(?:{TITLE}|{RELATION}|{INTRODUCTION})(?:[ \t]+(?:{TITLE}|{RELATION}))*[ \t]+{NAME_RUN}",
@@ -34,15 +40,34 @@ CUE = re.compile(
 
 
 class PersonCueRecognizer:
+    """``is_word`` tells English words; after an introduction (``my name is``, ``call me``)
+    a lowercase word that is not one is a name too (``call me višeslav``)."""
+
     name = "person-cue"
+
+    def __init__(self, is_word: Callable[[str], bool] | None = None) -> None:
+        self._is_word = is_word
+
+    def _name_word(self, word: str, *, introduced: bool) -> bool:
+        if word[0].isupper():
+            return True
+        bare = word.rstrip(".,;:!?\"'")
+        return (
+            introduced
+            and self._is_word is not None
+            and bare.isalpha()
+            and bare.casefold() not in STOP_WORDS
+            and not self._is_word(bare)
+        )
 
     def find(self, text: str, context: DetectionContext) -> list[Span]:
         found: list[Span] = []
         for match in CUE.finditer(text):
             start = match.start("name")
             end = start
+            introduced = INTRODUCED.search(match.group()) is not None
             for word in re.finditer(r"\S+", match.group("name")):
-                if not word.group()[0].isupper():
+                if not self._name_word(word.group(), introduced=introduced):
                     break
                 end = start + word.end()
             span = make_span(text, start, end, PhiType.NAME, 0.75, self.name)

@@ -1,0 +1,80 @@
+"""Which patients a principal may see listed, and how.
+
+Clinicians see the patients they hold a grant for or whose care team they are on, with
+names and references; researchers see every patient, as tokens only; auditors see none.
+Reading names opens each patient's sealed Patient resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from clinvault.access import AccessStore, Principal, Role
+from clinvault.api.schemas import PatientOut
+from clinvault.vault import Vault
+
+
+def listed_patients(vault: Vault, store: AccessStore, principal: Principal) -> list[PatientOut]:
+    if principal.role == Role.RESEARCHER:
+        return [
+            PatientOut(
+                patient_token=row.patient_token, reference=None, name=None, relationship=None
+            )
+            for row in vault.store.patients()
+        ]
+    out = []
+    for token, reference in _sources(vault):
+        relationship = _relationship(store, principal, reference)
+        if relationship is None:
+            continue
+        patient = _patient_resource(vault, token)
+        out.append(
+            PatientOut(
+                patient_token=token,
+                reference=reference,
+                name=display_name(patient),
+                birth_date=patient.get("birthDate")
+                if isinstance(patient.get("birthDate"), str)
+                else None,
+                relationship=relationship,
+            )
+        )
+    return sorted(out, key=lambda p: (p.name or "", p.reference or ""))
+
+
+def _sources(vault: Vault) -> Iterator[tuple[str, str]]:
+    for row in vault.store.patients():
+        reference = vault.source_patient(row.patient_token)
+        if reference is not None:
+            yield row.patient_token, reference
+
+
+def _relationship(store: AccessStore, principal: Principal, reference: str) -> str | None:
+    if principal.role != Role.CLINICIAN:
+        return None
+    if store.has_grant(principal.name, reference):
+        return "grant"
+    if principal.practitioner and store.in_care_team(principal.practitioner, reference):
+        return "care-team"
+    return None
+
+
+def _patient_resource(vault: Vault, token: str) -> dict[str, Any]:
+    ctx = vault.context_for_token(token)
+    for row in vault.store.resources_of(token):
+        if row.resource_type == "Patient":
+            return vault.open_resource(ctx, row)
+    return {}
+
+
+def display_name(patient: dict[str, Any]) -> str | None:
+    names = patient.get("name")
+    if not isinstance(names, list) or not names or not isinstance(names[0], dict):
+        return None
+    name = names[0]
+    if isinstance(name.get("text"), str):
+        return str(name["text"])
+    given = " ".join(g for g in name.get("given", []) if isinstance(g, str))
+    family = name.get("family") if isinstance(name.get("family"), str) else ""
+    return " ".join(part for part in (given, family) if part) or None

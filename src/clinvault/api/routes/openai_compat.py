@@ -1,0 +1,195 @@
+"""OpenAI-compatible chat completions: existing chat front ends and the ``openai`` client work
+unchanged. ``model`` names a configured route (``clinvault`` means the default); the patient
+comes from the ``X-Patient-Id`` header, ``metadata.patient`` or ``user``; the question is the
+last user message. Citations come back in the message text (a "Sources" list) and in the
+extra ``citations`` field; ``clinvault`` carries the response and conversation ids.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinvault.api import chat_flow
+from clinvault.api.deps import Caller, Denials, State
+from clinvault.api.errors import ApiError
+from clinvault.api.routes.chat import _PIECES, DENIALS, BreakGlass
+from clinvault.api.schemas import CONVERSATION_ID, CitationOut, citations_of
+from clinvault.ask import AskResult
+from clinvault.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+DEFAULT_MODEL = "clinvault"
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str = Field(max_length=32)
+    content: str | list[dict[str, Any]] | None = None
+
+
+class CompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
+    stream: bool = False
+    user: str | None = Field(default=None, max_length=200)
+    metadata: dict[str, str] | None = None
+
+
+PatientHeader = Annotated[str | None, Header(alias="X-Patient-Id", max_length=200)]
+PurposeHeader = Annotated[str | None, Header(alias="X-Purpose-Of-Use", pattern=r"^[A-Z]{1,16}$")]
+ConversationHeader = Annotated[
+    str | None, Header(alias="X-Conversation-Id", pattern=CONVERSATION_ID)
+]
+
+
+@router.get("/models")
+async def models(caller: Caller, state: State) -> dict[str, Any]:
+    names = [DEFAULT_MODEL, *served_models(state.services.settings)]
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "clinvault"}
+            for name in dict.fromkeys(names)
+        ],
+    }
+
+
+@router.post("/chat/completions", responses=DENIALS)
+async def chat_completions(
+    body: CompletionRequest,
+    caller: Caller,
+    state: State,
+    denials: Denials,
+    x_patient_id: PatientHeader = None,
+    x_purpose_of_use: PurposeHeader = None,
+    x_conversation_id: ConversationHeader = None,
+    break_glass: BreakGlass = None,
+) -> Any:
+    if body.model != DEFAULT_MODEL and body.model not in served_models(state.services.settings):
+        raise ApiError(404, "model_not_found", "unknown model; use 'clinvault'")
+    metadata = body.metadata or {}
+    patient = x_patient_id or metadata.get("patient") or body.user
+    if not patient:
+        raise ApiError(400, "patient-required", "name the patient in X-Patient-Id or metadata")
+    question = _last_user_text(body.messages)
+    target = chat_flow.prepare(
+        state,
+        denials,
+        caller,
+        patient=patient,
+        purpose=x_purpose_of_use or metadata.get("purpose"),
+        conversation_id=x_conversation_id or metadata.get("conversation_id"),
+    )
+    result = await chat_flow.ask(
+        state, caller, target, question, break_glass_reason=break_glass, stream=body.stream
+    )
+    conversation_id = target.conversation.conversation_id
+    if body.stream:
+        return StreamingResponse(
+            _chunks(result, body.model, conversation_id), media_type="text/event-stream"
+        )
+    return _completion(result, body.model, conversation_id)
+
+
+def served_models(settings: Settings) -> list[str]:
+    """``clinvault`` and the active route (by name and model string): the model the service
+    was opened with. Fallbacks are tried by the client, not chosen per request."""
+    active = settings.llm.route_plan()[0]
+    return list(dict.fromkeys([active.label, active.model]))
+
+
+def _last_user_text(messages: list[ChatMessage]) -> str:
+    for message in reversed(messages):
+        if message.role != "user":
+            continue
+        if isinstance(message.content, str):
+            text = message.content
+        else:
+            text = " ".join(
+                str(part.get("text", ""))
+                for part in message.content or []
+                if part.get("type") == "text"
+            )
+        if text.strip():
+            if len(text) > 4000:
+                raise ApiError(400, "question-too-long", "the question exceeds 4000 characters")
+            return text
+    raise ApiError(400, "question-required", "no user message with text")
+
+
+def with_sources(result: AskResult) -> str:
+    if not result.citations:
+        return result.answer
+    lines = [
+        f"[{c.n}] {c.reference} ({c.resource_type}{', ' + c.date if c.date else ''})"
+        for c in result.citations
+    ]
+    return result.answer + "\n\nSources:\n" + "\n".join(lines)
+
+
+def _extras(result: AskResult, conversation_id: str) -> dict[str, Any]:
+    cited: list[CitationOut] = citations_of(result)
+    return {
+        "citations": [c.model_dump() for c in cited],
+        "clinvault": {
+            "response_id": result.response_id,
+            "conversation_id": conversation_id,
+            "pseudonymous": result.pseudonymous,
+            "outcome": result.outcome,
+            "grounded": result.grounded,
+        },
+    }
+
+
+def _completion(result: AskResult, model: str, conversation_id: str) -> dict[str, Any]:
+    return {
+        "id": result.response_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": with_sources(result)},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "total_tokens": result.prompt_tokens + result.completion_tokens,
+        },
+        **_extras(result, conversation_id),
+    }
+
+
+def _chunks(result: AskResult, model: str, conversation_id: str) -> Iterator[str]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None, **extra: Any) -> str:
+        payload = {
+            "id": result.response_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""}, None)
+    for piece in _PIECES.findall(with_sources(result)):
+        yield chunk({"content": piece}, None)
+    yield chunk({}, "stop", **_extras(result, conversation_id))
+    yield "data: [DONE]\n\n"

@@ -1,0 +1,86 @@
+"""``GET /v1/patients`` and ``GET /v1/patients/{patient}/resources/{resource_token}``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from clinvault.access import Role
+from clinvault.api import chat_flow
+from clinvault.api.deps import Caller, Denials, State
+from clinvault.api.errors import FORBIDDEN, ApiError
+from clinvault.api.patient_directory import listed_patients
+from clinvault.api.routes.chat import DENIALS, BreakGlass
+from clinvault.api.schemas import PatientsResponse
+from clinvault.audit import AuditEvent
+
+router = APIRouter(prefix="/v1/patients", tags=["patients"])
+
+
+@router.get("", response_model=PatientsResponse, responses=DENIALS)
+async def patients(caller: Caller, state: State, denials: Denials) -> PatientsResponse:
+    if caller.principal.role == Role.AUDITOR:
+        raise denials.refuse(
+            FORBIDDEN, "role-not-permitted", principal=caller.name, role=caller.role
+        )
+    services = state.services
+    listed = await run_in_threadpool(
+        listed_patients, services.vault, services.access_store, caller.principal
+    )
+    services.audit.append(
+        AuditEvent(
+            kind="access",
+            principal=caller.name,
+            role=caller.role,
+            outcome="allowed",
+            reason="patients-listed",
+        )
+    )
+    return PatientsResponse(patients=listed, pseudonymous=caller.principal.role != Role.CLINICIAN)
+
+
+@router.get("/{patient}/resources/{resource_token}", responses=DENIALS)
+async def resource(
+    patient: Annotated[str, Path(max_length=200)],
+    resource_token: Annotated[str, Path(pattern=r"^RES-[0-9A-F]{16}$")],
+    caller: Caller,
+    state: State,
+    denials: Denials,
+    purpose: Annotated[str | None, Query(pattern=r"^[A-Z]{1,16}$")] = None,
+    break_glass: BreakGlass = None,
+) -> dict[str, Any]:
+    """A cited source resource: the original when re-identification is allowed, else the
+    pseudonymized form. Authorized (and audited) like a question about the patient."""
+    reference = chat_flow.resolve_patient(state, denials, caller, patient)
+    vault = state.services.vault
+    token = vault.patient_token(reference)
+    stated = purpose or caller.default_purpose()
+    decision = state.services.access.authorize(
+        caller.name, reference, stated, patient_token=token, break_glass_reason=break_glass
+    )
+    if not decision.allowed:
+        state.metrics.denials.labels(decision.reason.value).inc()
+        raise ApiError(FORBIDDEN, decision.reason.value)
+    row = vault.store.resource_by_token(resource_token)
+    if row is None or row.patient_token != token:
+        raise ApiError(404, "unknown-resource", "no such resource for this patient")
+    access = caller.scopes.access_for(reference, chat_flow.launch_patient(state, caller))
+    if not access.allows(row.resource_type):
+        raise denials.refuse(
+            FORBIDDEN,
+            "scope-insufficient",
+            principal=caller.name,
+            role=caller.role,
+            patient_token=token,
+        )
+    ctx = vault.context_for_token(token)
+    source = vault.open_resource(ctx, row)
+    shown = source if decision.reidentify else vault.pseudonymize(ctx, source)
+    return {
+        "resource_token": resource_token,
+        "resource_type": row.resource_type,
+        "pseudonymous": not decision.reidentify,
+        "resource": shown,
+    }

@@ -1,0 +1,209 @@
+// clinvault chat page: plain JS, no build step. All text goes in through textContent.
+"use strict";
+
+const state = { token: null, conversations: {} };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (cls) node.className = cls;
+  return node;
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ Authorization: `Bearer ${state.token}` }, options.headers || {});
+  return fetch(path, Object.assign({}, options, { headers }));
+}
+
+async function errorCode(response) {
+  try {
+    const body = await response.json();
+    return (body.error && body.error.code) || String(response.status);
+  } catch (_) {
+    return String(response.status);
+  }
+}
+
+async function loadDemoUsers() {
+  const response = await fetch("/v1/dev/sign-in");
+  if (!response.ok) return;
+  const body = await response.json();
+  if (!body.users.length) return;
+  $("demo-users").hidden = false;
+  for (const user of body.users) {
+    const button = el("button", `${user.user} (${user.role})`, "secondary");
+    button.type = "button";
+    button.dataset.user = user.user;
+    button.addEventListener("click", () => signIn(user.token));
+    $("demo-list").appendChild(button);
+  }
+}
+
+async function signIn(token) {
+  state.token = token.trim();
+  const response = await api("/v1/patients");
+  if (!response.ok) {
+    $("sign-in-error").textContent = `Sign-in refused: ${await errorCode(response)}`;
+    state.token = null;
+    return;
+  }
+  const body = await response.json();
+  const claims = JSON.parse(atob(state.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  $("who").textContent = `${claims.sub} · ${claims.clinvault_role || ""}`;
+  $("sign-in").hidden = true;
+  $("chat").hidden = false;
+  $("sign-out").hidden = false;
+  if (body.pseudonymous) $("purpose").value = "HRESCH";
+  const select = $("patient");
+  select.replaceChildren();
+  for (const patient of body.patients) {
+    const label = patient.name ? `${patient.name} (${patient.reference})` : patient.patient_token;
+    const option = el("option", label);
+    option.value = patient.reference || patient.patient_token;
+    select.appendChild(option);
+  }
+}
+
+function currentPatient() {
+  return $("patient-other").value.trim() || $("patient").value;
+}
+
+function renderAnswer(node, text) {
+  // Turn [n] and [n, m] markers into buttons that show the cited source.
+  node.replaceChildren();
+  const pattern = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    node.appendChild(document.createTextNode(text.slice(last, match.index)));
+    node.appendChild(document.createTextNode("["));
+    match[1].split(",").forEach((n, i) => {
+      if (i) node.appendChild(document.createTextNode(", "));
+      const button = el("button", n.trim(), "cite");
+      button.type = "button";
+      button.dataset.n = n.trim();
+      node.appendChild(button);
+    });
+    node.appendChild(document.createTextNode("]"));
+    last = match.index + match[0].length;
+  }
+  node.appendChild(document.createTextNode(text.slice(last)));
+}
+
+async function showSource(patient, citation, breakGlass) {
+  const headers = breakGlass ? { "X-Break-Glass": breakGlass } : {};
+  const purpose = encodeURIComponent($("purpose").value);
+  const id = patient.replace(/^Patient\//, "");
+  const path = `/v1/patients/${encodeURIComponent(id)}/resources/${citation.resource_token}?purpose=${purpose}`;
+  const response = await api(path, { headers });
+  const box = $("source");
+  box.replaceChildren(el("div", `[${citation.n}] ${citation.reference}`));
+  if (!response.ok) {
+    box.appendChild(el("p", `Not shown: ${await errorCode(response)}`, "error"));
+    return;
+  }
+  const body = await response.json();
+  if (body.pseudonymous) box.appendChild(el("p", "pseudonymized view", "muted"));
+  box.appendChild(el("pre", JSON.stringify(body.resource, null, 2)));
+}
+
+function askBreakGlass() {
+  return new Promise((resolve) => {
+    const dialog = $("break-glass");
+    $("break-glass-reason").value = "";
+    dialog.addEventListener(
+      "close",
+      () => resolve(dialog.returnValue === "proceed" ? $("break-glass-reason").value.trim() : null),
+      { once: true },
+    );
+    dialog.showModal();
+  });
+}
+
+async function ask(question, breakGlass) {
+  const patient = currentPatient();
+  const headers = { "Content-Type": "application/json" };
+  if (breakGlass) headers["X-Break-Glass"] = breakGlass;
+  const body = {
+    patient,
+    question,
+    purpose: $("purpose").value,
+    stream: true,
+    conversation_id: state.conversations[patient] || null,
+  };
+  const response = await api("/v1/chat", { method: "POST", headers, body: JSON.stringify(body) });
+  if (!response.ok) {
+    const code = await errorCode(response);
+    if (code === "no-relationship" && !breakGlass) {
+      const reason = await askBreakGlass();
+      if (reason) return ask(question, reason);
+    }
+    $("chat-error").textContent = `Refused: ${code}`;
+    return;
+  }
+  $("chat-error").textContent = "";
+  const turn = el("li");
+  turn.appendChild(el("div", question, "q"));
+  const answer = el("div", "", "a");
+  turn.appendChild(answer);
+  const sources = el("ol", undefined, "sources");
+  turn.appendChild(sources);
+  $("turns").appendChild(turn);
+  let text = "";
+  let citations = [];
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const [eventLine, dataLine] = block.split("\n");
+      const name = eventLine.replace("event: ", "");
+      const data = JSON.parse(dataLine.replace("data: ", ""));
+      if (name === "token") {
+        text += data.text;
+        answer.textContent = text;
+      } else if (name === "citations") {
+        citations = data;
+      } else if (name === "done") {
+        state.conversations[patient] = data.conversation_id;
+        if (breakGlass) turn.appendChild(el("div", "emergency access: flagged for review", "flag"));
+        turn.dataset.responseId = data.response_id;
+      }
+    }
+  }
+  renderAnswer(answer, text);
+  for (const citation of citations) {
+    const item = el("li");
+    const button = el("button", `[${citation.n}] ${citation.reference}`, "cite");
+    button.type = "button";
+    button.addEventListener("click", () => showSource(patient, citation, breakGlass));
+    item.appendChild(button);
+    item.appendChild(document.createTextNode(` ${citation.resource_type}${citation.date ? ", " + citation.date : ""}`));
+    sources.appendChild(item);
+  }
+  answer.addEventListener("click", (event) => {
+    const n = event.target.dataset && event.target.dataset.n;
+    const citation = citations.find((c) => String(c.n) === n);
+    if (citation) showSource(patient, citation, breakGlass);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("use-token").addEventListener("click", () => signIn($("token").value));
+  $("sign-out").addEventListener("click", () => window.location.reload());
+  $("ask-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = $("question").value.trim();
+    if (question) {
+      $("question").value = "";
+      ask(question, null);
+    }
+  });
+  loadDemoUsers();
+});

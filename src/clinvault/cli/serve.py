@@ -1,0 +1,76 @@
+"""``clinvault serve``: the HTTP API and the chat page on uvicorn.
+
+``--demo`` offers the registered users' development tokens on the chat page and prints
+them; never use it outside development. TLS: pass ``--ssl-certfile``/``--ssl-keyfile`` or,
+better, terminate TLS at a reverse proxy (see docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clinvault.cli.context import err, load_settings, out, reported_errors
+
+
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="default api.host")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="default api.port")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="offer demo sign-in tokens (development only)")
+    ] = False,
+    ssl_certfile: Annotated[Path | None, typer.Option("--ssl-certfile")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option("--ssl-keyfile")] = None,
+) -> None:
+    """Serve the API (/v1/...), the OpenAPI schema (/docs) and the chat page (/chat)."""
+    settings = load_settings()
+    settings = settings.model_copy(
+        update={
+            "api": settings.api.model_copy(
+                update={
+                    "host": host or settings.api.host,
+                    "port": settings.api.port if port is None else port,
+                    "demo_sign_in": demo or settings.api.demo_sign_in,
+                }
+            )
+        }
+    )
+    import uvicorn
+
+    from clinvault.api import create_app, open_api_services
+    from clinvault.api.routes.dev import DEMO_SCOPES, DEMO_TTL_S
+    from clinvault.api.security.jwt import TokenIssuer
+    from clinvault.api.services import hs256_secret
+
+    with reported_errors():
+        services = open_api_services(settings)
+        app = create_app(settings, services=services)
+    scheme = "https" if ssl_certfile else "http"
+    url = f"{scheme}://{settings.api.host}:{settings.api.port}/chat"
+    out.print(f"clinvault chat: {url}", highlight=False)
+    secret = hs256_secret(settings, services.vault)
+    if settings.api.demo_sign_in and secret is not None:
+        issuer = TokenIssuer(settings.auth, secret)
+        for summary in services.access_store.users():
+            name, role = summary.principal.name, summary.principal.role.value
+            token = issuer.issue(name, role, scopes=DEMO_SCOPES, ttl_s=DEMO_TTL_S)
+            out.print(f"  {name} ({role}): {token}", highlight=False, soft_wrap=True)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.api.host,
+            port=settings.api.port,
+            server_header=False,
+            proxy_headers=False,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+        )
+    finally:
+        services.close()
+        err.print("clinvault serve stopped")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

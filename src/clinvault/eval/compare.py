@@ -1,0 +1,54 @@
+"""The regression gate: a candidate report against a baseline, metric by metric.
+
+Quality metrics may not drop by more than ``max_drop`` (absolute, on the 0..1 scale);
+leak and false-abstention rates may not rise by more than it; a metric measured in the
+baseline and unmeasured in the candidate is a regression too. Latency is machine-dependent
+and reported, not gated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+LOWER_IS_BETTER = frozenset(
+    {"false_abstention_rate", "prompt_leak_rate", "output_leak_rate", "index_leak_rate"}
+)
+NOT_GATED = frozenset({"latency_p50_ms", "latency_p95_ms"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    metric: str
+    baseline: float | None
+    candidate: float | None
+    regressed: bool
+
+    def describe(self) -> str:
+        def show(v: float | None) -> str:
+            return "unmeasured" if v is None else f"{v:.4f}"
+
+        return f"{self.metric}: {show(self.baseline)} -> {show(self.candidate)}"
+
+
+def compare_overall(
+    baseline: Mapping[str, float | None],
+    candidate: Mapping[str, float | None],
+    *,
+    max_drop: float = 0.02,
+) -> list[Change]:
+    changes = []
+    for metric in sorted(set(baseline) | set(candidate)):
+        if metric in NOT_GATED:
+            continue
+        old, new = baseline.get(metric), candidate.get(metric)
+        if old is None:
+            regressed = False
+        elif new is None:
+            regressed = True
+        elif metric in LOWER_IS_BETTER:
+            regressed = new - old > max_drop + 1e-12
+        else:
+            regressed = old - new > max_drop + 1e-12
+        changes.append(Change(metric, old, new, regressed))
+    return changes

@@ -1,0 +1,58 @@
+"""Answer correctness: facts by normalized value, unit and date; lists by set overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from clinvault.eval.metrics.citations import sentences
+from clinvault.eval.metrics.normalize import (
+    dates_in,
+    mentions,
+    numbers_in,
+    parse_number,
+    unit_stated,
+)
+
+
+def fact_correct(
+    answer: str, values: Sequence[str], unit: str | None, dates: Sequence[str]
+) -> float | None:
+    """1.0 when every gold value (numbers compared as numbers, text by words), the unit and
+    every gold date are stated; 0.0 otherwise; unmeasured when there is nothing to check."""
+    if not values and not dates:
+        return None
+    numbers = numbers_in(answer)
+    for value in values:
+        number = parse_number(value)
+        stated = number in numbers if number is not None else mentions(answer, value)
+        if not stated:
+            return 0.0
+    if unit and values and not unit_stated(answer, unit):
+        return 0.0
+    stated_dates = dates_in(answer)
+    return 1.0 if all(d in stated_dates for d in dates) else 0.0
+
+
+def list_overlap(answer: str, items: Sequence[str]) -> tuple[float | None, float | None]:
+    """(recall, precision) of a list answer against gold ``items``.
+
+    Recall: share of gold items the answer names. Precision: share of the answer's statements
+    (list lines, sentences) that name some gold item. Unmeasured without gold items.
+    """
+    unique = list(dict.fromkeys(items))
+    if not unique:
+        return None, None
+    recall = sum(1 for item in unique if mentions(answer, item)) / len(unique)
+    statements = sentences(answer)
+    if not statements:
+        return recall, None
+    precise = sum(1 for s in statements if any(mentions(s, item) for item in unique))
+    return recall, precise / len(statements)
+
+
+def f1(recall: float | None, precision: float | None) -> float | None:
+    if recall is None or precision is None:
+        return None
+    if recall + precision == 0:
+        return 0.0
+    return 2 * recall * precision / (recall + precision)

@@ -1,0 +1,80 @@
+"""The ask cohort (two patients, hashing embedder) served by the API app, and token minting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clinvault.api import ApiServices, create_app, open_api_services
+from clinvault.api.ratelimit import InProcessRateLimiter
+from clinvault.api.security.jwt import TokenIssuer
+from clinvault.api.services import hs256_secret
+from clinvault.audit import AuditRecord
+from tests.ask.conftest import SHM, Cohort, build_cohort
+
+Mint = Callable[..., str]
+
+
+@dataclass
+class Api:
+    client: TestClient
+    services: ApiServices
+    cohort: Cohort
+    issuer: TokenIssuer
+
+    def token(
+        self,
+        user: str,
+        role: str,
+        scopes: tuple[str, ...] = ("user/*.rs",),
+        ttl_s: int = 600,
+        patient: str | None = None,
+    ) -> str:
+        return self.issuer.issue(user, role, scopes=scopes, ttl_s=ttl_s, patient=patient)
+
+    def headers(self, user: str, role: str, **kwargs: object) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user, role, **kwargs)}"}  # type: ignore[arg-type]
+
+    def last_record(self) -> AuditRecord:
+        return self.services.audit.recent(1)[0]
+
+    def records_since(self, seq: int) -> list[AuditRecord]:
+        return [r for r in self.services.audit.recent(50) if r.seq > seq][::-1]
+
+    def head_seq(self) -> int:
+        return self.services.audit.head().count
+
+
+@pytest.fixture(scope="session")
+def api_cohort() -> Iterator[Cohort]:
+    """Built once for the whole API test package (ingestion is the slow part)."""
+    root = Path(tempfile.mkdtemp(prefix="clinvault-api-", dir=SHM if SHM.is_dir() else None))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("CLINVAULT_") and name != "CLINVAULT_SHARED_DATA":
+                patch.delenv(name)
+        try:
+            yield build_cohort(root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def api(api_cohort: Cohort) -> Iterator[Api]:
+    settings = api_cohort.settings(api={"rate_limit_per_minute": 1000})
+    services = open_api_services(settings)
+    app = create_app(settings, services=services, limiter=InProcessRateLimiter(1000))
+    secret = hs256_secret(settings, services.vault)
+    assert secret is not None
+    try:
+        with TestClient(app) as client:
+            yield Api(client, services, api_cohort, TokenIssuer(settings.auth, secret))
+    finally:
+        services.close()
