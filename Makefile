@@ -8,7 +8,7 @@ DEMO_HOME ?= .clinvault
 DEMO_COHORT ?= $(DEMO_HOME)/cohort
 export CLINVAULT_HOME ?= $(DEMO_HOME)
 
-.PHONY: setup demo test lint typecheck unit conformance bench clean
+.PHONY: setup demo test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,16 +16,20 @@ $(STAMP): pyproject.toml
 	# torch CPU first: the local 2.13.0 wheel; any other version pulls multi-GB CUDA builds
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[dev]'
-	# Debian chromium for the chat-page browser tests (Playwright drives it; no browser download)
-	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(STAMP)
+
+# Debian chromium for the chat-page browser tests (Playwright drives it; no browser download).
+# Installed only for `make test`, and only where we may (root); elsewhere those tests skip.
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 setup: $(STAMP)
 
 demo: setup
 	$(VENV)/bin/clinvault synth --patients 20 --seed 42 --out $(DEMO_COHORT)
 	$(VENV)/bin/clinvault ingest $(DEMO_COHORT)
-	$(VENV)/bin/clinvault show
+	$(VENV)/bin/clinvault show --reveal-source
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -34,7 +38,7 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-unit: setup
+unit: setup browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 test: lint typecheck unit

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.columns import Columns
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from clinvault.cli.context import load_settings, out, reported_errors
+from clinvault.cli.context import load_settings, reported_errors
 
 
 def show(
@@ -26,6 +27,7 @@ def show(
     from clinvault.index.factory import open_embedder, open_index
     from clinvault.vault import Vault
 
+    out = Console()  # wrapped output: panels of note text
     with reported_errors():
         vault = Vault.open(settings)
         index = open_index(settings, open_embedder(settings).dimension)
