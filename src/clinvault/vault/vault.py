@@ -192,7 +192,7 @@ class Vault:
                 id=None,
                 created_at=stamp,
                 resource_type=resource_type[:64],
-                message=message,
+                message=message.replace(where, "<where>"),  # the place is stored sealed
                 where_ct=sealer.seal(where.encode(), aad + b"|where"),
                 resource_ct=sealer.seal(json.dumps(resource).encode(), aad + b"|resource"),
             )
