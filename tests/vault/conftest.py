@@ -13,8 +13,7 @@ from clinvault.vault import Vault
 from clinvault.vault.keys import KeyRing
 from clinvault.vault.policy import load_policy
 from clinvault.vault.store_sql import SqlVaultStore
-
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.conftest import POSTGRES_URL
 
 
 def postgres_available() -> bool:
