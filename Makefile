@@ -26,10 +26,9 @@ browser:
 
 setup: $(STAMP)
 
+# synth -> ingest -> grant -> cited answers (clinician, then researcher) -> audit -> serve
 demo: setup
-	$(VENV)/bin/clinvault synth --patients 20 --seed 42 --out $(DEMO_COHORT)
-	$(VENV)/bin/clinvault ingest $(DEMO_COHORT)
-	$(VENV)/bin/clinvault show --reveal-source
+	DEMO_COHORT=$(DEMO_COHORT) scripts/demo.sh
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks

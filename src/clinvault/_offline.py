@@ -15,6 +15,9 @@ OFFLINE_DEFAULTS: dict[str, str] = {
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    # transformers draws a "Loading weights" bar on stderr at every model load; the CLI
+    # keeps stderr for errors and its own progress bars
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 
 
