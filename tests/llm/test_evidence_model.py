@@ -178,3 +178,70 @@ def test_every_number_in_an_answer_occurs_in_the_item_it_cites(
         source = " ".join(f"{items[n].date or ''} {items[n].text}" for n in cited)
         for number in numbers:
             assert number in source, (number, line)
+
+
+# -- current records and look-alike lipids (found on the Synthea conformance patients) -----
+
+
+def test_current_medications_leave_out_stopped_and_completed_ones() -> None:
+    evidence = _items(
+        ("MedicationRequest", "MedicationRequest: Ibuprofen 200 MG; status stopped.", "2011-11-06"),
+        ("MedicationRequest", "MedicationRequest: Vitamin B 12; status active.", "2010-12-26"),
+        ("MedicationRequest", "MedicationRequest: Amoxicillin; status completed.", "2012-01-01"),
+        ("MedicationRequest", "MedicationRequest: Astemizole; status active.", "1993-03-20"),
+    )
+    for question in ("What are the current medications?", "Which meds is he currently taking?"):
+        assert CITATION.findall(answer(question, evidence)) == ["4", "2"], question
+    # without "current" the whole medication history is the answer
+    assert CITATION.findall(answer("Which medications were prescribed?", evidence)) == [
+        "4",
+        "2",
+        "1",
+        "3",
+    ]
+
+
+def test_active_conditions_leave_out_resolved_and_abated_ones() -> None:
+    evidence = _items(
+        ("Condition", "Condition: Prediabetes; clinical status active.", "2010-12-26"),
+        ("Condition", "Condition: Laceration; clinical status resolved.", "2011-11-06"),
+        ("Condition", "Condition: Sinusitis; clinical status active; abated 2019-02-02.", "2019"),
+        ("Condition", "Condition: Anemia; clinical status active.", "2012-01-01"),
+    )
+    result = answer("What are the patient's active conditions?", evidence)
+    assert CITATION.findall(result) == ["1", "4"]
+    assert "Laceration" not in result
+    assert understand("What are the active conditions?").current_only
+
+
+def test_current_does_not_filter_kinds_that_cannot_end() -> None:
+    evidence = _items(
+        ("Immunization", "Immunization: Influenza; status completed.", "2021-01-10"),
+        ("Immunization", "Immunization: Td (adult); status completed.", "2015-01-04"),
+    )
+    assert not understand("Are her vaccinations current?").current_only
+    assert CITATION.findall(answer("Which vaccinations does she currently have?", evidence)) == [
+        "2",
+        "1",
+    ]
+
+
+def test_ldl_is_not_answered_with_the_other_cholesterol_results() -> None:
+    evidence = _items(
+        (
+            "Observation",
+            "Low Density Lipoprotein Cholesterol (LOINC 18262-6) = 86.05 mg/dL",
+            "2019",
+        ),
+        ("Observation", "Total Cholesterol (LOINC 2093-3) = 182.44 mg/dL", "2019"),
+        (
+            "Observation",
+            "High Density Lipoprotein Cholesterol (LOINC 2085-9) = 66.97 mg/dL",
+            "2019",
+        ),
+        ("Observation", "Triglycerides (LOINC 2571-8) = 120 mg/dL", "2019"),
+    )
+    assert CITATION.findall(answer("What was the latest LDL cholesterol?", evidence)) == ["1"]
+    assert CITATION.findall(answer("latest HDL", evidence)) == ["3"]
+    assert CITATION.findall(answer("most recent total cholesterol", evidence)) == ["2"]
+    assert CITATION.findall(answer("latest cholesterol", evidence)) == ["1", "2", "3", "4"]

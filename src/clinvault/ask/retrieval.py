@@ -4,7 +4,9 @@ Every read names the patient token (``SearchQuery`` cannot be built without one,
 index checks every returned chunk). For ``latest``/``trend`` questions the concept's codes
 come from the built-in LOINC map or, failing that, from the codes of the best search hits;
 ``index.latest`` then returns that concept's results newest first, so the newest of twenty
-look-alike values is in the evidence even when search ranks an older one higher.
+look-alike values is in the evidence even when search ranks an older one higher. A ``trend``
+or ``list`` question gets every record it reads (up to ``candidates``), however small
+``top_k`` is: a list cut at ``top_k`` would silently drop allergies or vaccines.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class Retriever:
             )
             leading = [_found(c, scores, "list") for c in listed]
         searched = [Evidence(hit.chunk, hit.score, "search") for hit in hits]
-        limit = max(top_k, len(leading)) if intent.kind == "trend" else top_k
+        # A trend or a list is read in full: "which allergies" with ten allergies gets ten.
+        limit = max(top_k, len(leading)) if intent.kind in ("trend", "list") else top_k
         return Retrieval(intent, codes, _deduplicated([*leading, *searched])[:limit])
 
 

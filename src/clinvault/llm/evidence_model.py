@@ -8,6 +8,8 @@ weights. It is honest rather than clever:
   ``AllergyIntolerance`` items, "a1c" matches "Hemoglobin A1c" ...);
 - "latest / most recent / last" keeps the items with the newest date, "first / earliest" the
   oldest, anything else lists the matching items in date order;
+- "current / active" medications, conditions or allergies leave out the records whose text
+  shows they ended (status stopped or completed, clinical status resolved, an abatement ...);
 - every answer line quotes one item's date and text verbatim and cites it as ``[n]``, so every
   number or date in an answer occurs in the item it cites; prose carries no numbers;
 - when nothing matches it says so and cites nothing;
@@ -33,6 +35,9 @@ class Category:
     resource_types: frozenset[str]
     is_list: bool
     """Whether "current X" means "all X" (medications) rather than "the newest X" (labs)."""
+    can_end: bool = False
+    """Whether a record of this kind can stop being current (a stopped drug, a resolved
+    problem), so that "current X" leaves out the ended ones; a given vaccine cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +52,8 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _category(words: str, types: str, *, is_list: bool) -> Category:
-    return Category(_wordset(words), _wordset(types), is_list)
+def _category(words: str, types: str, *, is_list: bool, can_end: bool = False) -> Category:
+    return Category(_wordset(words), _wordset(types), is_list, can_end)
 
 
 CATEGORIES = (
@@ -56,17 +61,20 @@ CATEGORIES = (
         "allergy allergies allergic intolerance intolerances reaction reactions",
         "AllergyIntolerance",
         is_list=True,
+        can_end=True,
     ),
     _category(
         "medication medications med meds drug drugs prescription prescriptions prescribed "
         "taking medicine medicines",
         "MedicationRequest MedicationStatement MedicationAdministration MedicationDispense",
         is_list=True,
+        can_end=True,
     ),
     _category(
         "problem problems condition conditions diagnosis diagnoses diagnosed",
         "Condition",
         is_list=True,
+        can_end=True,
     ),
     _category(
         "immunization immunizations vaccine vaccines vaccination vaccinations vaccinated shot "
@@ -101,12 +109,32 @@ CONCEPTS = (
         ("egfr", "gfr", "glomerular filtration"),
     ),
     Concept(
-        ("lipids", "lipid panel", "cholesterol"), ("cholesterol", "ldl", "hdl", "triglyceride")
+        (
+            "ldl cholesterol",
+            "ldl",
+            "low density lipoprotein cholesterol",
+            "low density lipoprotein",
+        ),
+        ("ldl", "low density lipoprotein", "18262-6"),
+    ),
+    Concept(
+        (
+            "hdl cholesterol",
+            "hdl",
+            "high density lipoprotein cholesterol",
+            "high density lipoprotein",
+        ),
+        ("hdl", "high density lipoprotein", "2085-9"),
+    ),
+    Concept(("total cholesterol",), ("total cholesterol", "2093-3")),
+    Concept(
+        ("lipids", "lipid panel", "cholesterol"),
+        ("cholesterol", "ldl", "hdl", "triglyceride", "triglycerides"),
     ),
 )
 
 LATEST_WORDS = _wordset("latest last recent newest lately")
-CURRENT_WORDS = _wordset("current currently now")
+CURRENT_WORDS = _wordset("current currently now active ongoing")
 EARLIEST_WORDS = _wordset("first earliest oldest initial")
 TREND_WORDS = _wordset("trend trends trending trajectory progression over time history")
 
@@ -123,6 +151,13 @@ STOPWORDS = _wordset(
 )
 """Question words that carry no subject: they never make an item match."""
 
+ENDED = re.compile(
+    r"\b(?:clinical status|verification|status) (?:stopped|completed|cancelled|"
+    r"entered-in-error|not-taken|inactive|resolved|remission|refuted)\b|\babated\b",
+    re.IGNORECASE,
+)
+"""How a rendered medication, condition or allergy shows that it is no longer current."""
+
 _WORD = re.compile(r"[a-z0-9][a-z0-9'.-]*[a-z0-9]|[a-z0-9]")
 
 
@@ -135,6 +170,8 @@ class Ask:
     terms: frozenset[str]
     order: str
     """``latest``, ``earliest`` or ``chronological``."""
+    current_only: bool = False
+    """The question asks for current records of kinds that can end ("current medications")."""
 
     @property
     def has_subject(self) -> bool:
@@ -192,7 +229,14 @@ def understand(question: str) -> Ask:
         order = "earliest"
     else:
         order = "chronological"
-    return Ask(categories=categories, concepts=tuple(concepts), terms=terms, order=order)
+    current_only = bool(word_set & CURRENT_WORDS) and any(c.can_end for c in categories)
+    return Ask(
+        categories=categories,
+        concepts=tuple(concepts),
+        terms=terms,
+        order=order,
+        current_only=current_only,
+    )
 
 
 def _score(ask: Ask, item: EvidenceItem) -> int:
@@ -209,6 +253,8 @@ def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     if ask.categories:
         wanted = set().union(*(c.resource_types for c in ask.categories))
         candidates = [item for item in evidence if item.resource_type in wanted]
+        if ask.current_only:
+            candidates = [item for item in candidates if not _ended(ask, item)]
     else:
         candidates = list(evidence)
     if not ask.has_subject:
@@ -216,6 +262,12 @@ def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     scored = [(_score(ask, item), item) for item in candidates]
     best = max((score for score, _ in scored), default=0)
     return [item for score, item in scored if score == best] if best >= _required(ask) else []
+
+
+def _ended(ask: Ask, item: EvidenceItem) -> bool:
+    """Whether ``item`` is of a kind that can end, and its text shows that it has."""
+    can_end = any(item.resource_type in c.resource_types for c in ask.categories if c.can_end)
+    return can_end and ENDED.search(item.text) is not None
 
 
 def _required(ask: Ask) -> int:

@@ -1,0 +1,95 @@
+"""The retriever on an in-memory index double: what each intent puts in the evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from clinvault.ask.retrieval import Retriever
+from clinvault.index.base import Embedder, SearchQuery, VectorIndex
+from clinvault.model import Chunk, Hit
+
+PATIENT = "PT-3F9A1C0B7D2E4A61"
+
+
+def _chunk(n: int, resource_type: str, date: str) -> Chunk:
+    return Chunk(
+        chunk_id=f"00000000-0000-0000-0000-{n:012d}",
+        patient=PATIENT,
+        resource_type=resource_type,
+        resource=f"RES-{n:016X}",
+        kind="resource",
+        text=f"{resource_type}: record {n} on {date}.",
+        date=date,
+    )
+
+
+class _Embedder:
+    name = "constant"
+    dimension = 2
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+
+class _Index:
+    """Search returns every chunk in insertion order; ``latest`` filters by type, newest first."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+
+    def search(self, query: SearchQuery) -> list[Hit]:
+        assert query.patient == PATIENT
+        return [Hit(c, 1.0 / (i + 1)) for i, c in enumerate(self.chunks[: query.limit])]
+
+    def latest(
+        self,
+        patient: str,
+        *,
+        codes: Sequence[str] = (),
+        resource_types: Sequence[str] = (),
+        limit: int = 10,
+    ) -> list[Chunk]:
+        assert patient == PATIENT
+        found = [c for c in self.chunks if c.resource_type in resource_types]
+        return sorted(found, key=lambda c: c.date or "", reverse=True)[:limit]
+
+
+def _retriever(chunks: list[Chunk]) -> Retriever:
+    return Retriever(cast(Embedder, _Embedder()), cast(VectorIndex, _Index(chunks)), candidates=40)
+
+
+def test_a_list_question_gets_every_record_even_beyond_top_k() -> None:
+    allergies = [_chunk(i, "AllergyIntolerance", f"1975-06-{i + 1:02d}") for i in range(10)]
+    noise = [_chunk(100 + i, "Observation", f"2020-01-{i + 1:02d}") for i in range(20)]
+    retrieval = _retriever(noise + allergies).retrieve(
+        PATIENT, "What allergies does the patient have?", top_k=8
+    )
+    assert retrieval.intent.kind == "list"
+    listed = [e.chunk for e in retrieval.evidence if e.source == "list"]
+    assert sorted(c.chunk_id for c in listed) == sorted(c.chunk_id for c in allergies)
+    assert len(retrieval.evidence) == 10
+
+
+def test_a_short_list_is_topped_up_with_search_hits_to_top_k() -> None:
+    vaccines = [_chunk(i, "Immunization", f"2019-0{i + 1}-01") for i in range(3)]
+    noise = [_chunk(100 + i, "Observation", f"2020-01-{i + 1:02d}") for i in range(20)]
+    retrieval = _retriever(noise + vaccines).retrieve(
+        PATIENT, "Which immunizations has she had?", top_k=8
+    )
+    assert [e.source for e in retrieval.evidence] == ["list"] * 3 + ["search"] * 5
+    assert [e.chunk.date for e in retrieval.evidence[:3]] == [
+        "2019-03-01",
+        "2019-02-01",
+        "2019-01-01",
+    ]
+
+
+def test_a_lookup_stays_within_top_k() -> None:
+    chunks = [_chunk(i, "Observation", f"2020-01-{i + 1:02d}") for i in range(20)]
+    retrieval = _retriever(chunks).retrieve(PATIENT, "Was she bitten by a dog?", top_k=8)
+    assert retrieval.intent.kind == "lookup"
+    assert len(retrieval.evidence) == 8
