@@ -49,10 +49,7 @@ class AccessStore:
         self._engine = engine
         self._keys = keys
         self._clock = clock or SystemClock()
-        # The KeyRing has no access key (yet): derive one from the audit key, distinct purpose.
-        self._sealer = crypto.Sealer(
-            crypto.derive_key(keys.audit, AAD_PREFIX), random or system_random()
-        )
+        self._sealer = crypto.Sealer(keys.access, random or system_random())
         self._tables: AccessTables = access_tables()
 
     @classmethod

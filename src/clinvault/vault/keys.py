@@ -74,6 +74,7 @@ class KeyRing:
     token: bytes
     blind: bytes
     audit: bytes
+    access: bytes
 
     @classmethod
     def from_master(cls, master: bytes) -> KeyRing:
@@ -82,6 +83,7 @@ class KeyRing:
             token=crypto.derive_key(master, "clinvault/token/v1"),
             blind=crypto.derive_key(master, "clinvault/blind/v1"),
             audit=crypto.derive_key(master, "clinvault/audit/v1"),
+            access=crypto.derive_key(master, "clinvault/access/v1"),
         )
 
     @classmethod
