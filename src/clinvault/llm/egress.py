@@ -87,18 +87,45 @@ def _normalize(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().casefold()
 
 
-def _deny_pattern(value: str) -> re.Pattern[str] | None:
+_SEPARATORS = re.compile(r"[\s().+/-]+")
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+@dataclass(frozen=True, slots=True)
+class _DenyValue:
+    """One deny value: a cheap substring test first (``needle`` in the normalized text, or in
+    the text with separators squeezed out for digit values); the exact pattern, compiled only
+    then, decides."""
+
+    needle: str
+    squeezed: bool
+    source: str
+
+    def hits(self, normalized: str, squeezed: str) -> bool:
+        haystack = squeezed if self.squeezed else normalized
+        return self.needle in haystack and re.search(self.source, normalized) is not None
+
+
+def _deny_value(value: str) -> _DenyValue | None:
     normalized = _normalize(value)
     if not normalized:
         return None
-    digits = re.sub(r"\D", "", normalized)
+    digits = _NON_DIGITS.sub("", normalized)
     if _DIGITS_AND_SEPARATORS.fullmatch(normalized) and len(digits) >= 4:
         body = r"[\s().+/-]*".join(digits)
-        return re.compile(r"(?<!\d)" + body + r"(?!\d)")
+        return _DenyValue(digits, True, r"(?<!\d)" + body + r"(?!\d)")
     body = re.escape(normalized).replace(r"\ ", " ")
     if len(normalized) < SHORT_VALUE:
-        return re.compile(r"(?<!\w)" + body + r"(?!\w)")
-    return re.compile(body)
+        return _DenyValue(normalized, False, r"(?<!\w)" + body + r"(?!\w)")
+    return _DenyValue(normalized, False, body)
+
+
+def _denied(text: str, values: Sequence[_DenyValue]) -> bool:
+    normalized = _normalize(text)
+    squeezed = _SEPARATORS.sub("", normalized)
+    return any(value.hits(normalized, squeezed) for value in values)
 
 
 def _texts(message: Message) -> Iterator[str]:
@@ -156,7 +183,7 @@ class EgressGuard:
             )
 
     def first_hit(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> Hit | None:
-        denied = [p for p in (_deny_pattern(v) for v in deny_values) if p is not None]
+        denied = [d for d in (_deny_value(v) for v in deny_values) if d is not None]
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 raise TypeError("a message is not a mapping")
@@ -166,9 +193,8 @@ class EgressGuard:
                     return Hit(kind=kind, message_index=index)
         return None
 
-    def _scan(self, text: str, denied: Sequence[re.Pattern[str]]) -> str | None:
-        normalized = _normalize(text)
-        if any(pattern.search(normalized) for pattern in denied):
+    def _scan(self, text: str, denied: Sequence[_DenyValue]) -> str | None:
+        if _denied(text, denied):
             return "known identifier value"
         untokenized = _TOKEN.sub(" ", text)
         for kind, pattern in _PATTERNS:
