@@ -113,3 +113,39 @@ def test_conversation_is_bound_to_principal_and_patient(api: Api) -> None:
     )
     assert other_user.status_code == 403
     assert api.last_record().principal == RESEARCHER
+
+
+def test_bad_input_names_what_and_where_without_echoing_it(api: Api) -> None:
+    headers = api.headers(CLINICIAN, "clinician")
+    planted = f"{NAME_FAMILY} 1961-04-17"
+    invalid = api.client.post(
+        "/v1/chat",
+        json={"patient": PATIENT_ID, "question": planted, "purpose": planted, "extra": planted},
+        headers={**headers, "X-Break-Glass": "x" * 501},
+    )
+    assert invalid.status_code == 422
+    assert invalid.json()["error"] == {
+        "message": "invalid fields: body.extra, body.purpose, header.X-Break-Glass",
+        "type": "invalid_request_error",
+        "code": "invalid-request",
+    }
+    not_json = api.client.post(
+        "/v1/chat",
+        content=f"{{patient: {planted}".encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 422
+    assert not_json.json()["error"]["code"] == "invalid-body"
+    assert not_json.json()["error"]["message"] == (
+        "the request body is not valid JSON (at character 1)"
+    )
+    not_utf8 = api.client.post(
+        "/v1/chat",
+        content=b"\xc3\x28" + planted.encode(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert not_utf8.status_code == 400
+    assert not_utf8.json()["error"]["code"] == "invalid-body"
+    for response in (invalid, not_json, not_utf8):
+        assert NAME_FAMILY not in response.text
+        assert "1961" not in response.text

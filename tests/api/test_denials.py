@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import jwt
 import pytest
 
 from clinvault.api.security.jwt import TokenIssuer
 from tests.api.conftest import Api
-from tests.ask.ask_factories import OTHER_ID, PATIENT_ID
+from tests.ask.ask_factories import NAME_FAMILY, OTHER_ID, PATIENT_ID
 from tests.ask.conftest import AUDITOR, CARE_TEAM_LESS, CLINICIAN, RESEARCHER
 
 CHAT = {"patient": f"Patient/{PATIENT_ID}", "question": "What is the latest HbA1c?"}
 
 
-def _post(api: Api, token: str | None, body: dict[str, object] = CHAT, **headers: str):  # type: ignore[no-untyped-def]
+def _post(
+    api: Api,
+    token: str | None,
+    body: Mapping[str, object] = CHAT,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    sent = dict(headers or {})
     if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return api.client.post("/v1/chat", json=body, headers=headers)
+        sent["Authorization"] = f"Bearer {token}"
+    return api.client.post("/v1/chat", json=body, headers=sent)
 
 
-def _refused(api: Api, response, status: int, reason: str, principal: str) -> None:  # type: ignore[no-untyped-def]
+def _refused(api: Api, response: Any, status: int, reason: str, principal: str) -> None:
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == reason
     record = api.last_record()
@@ -68,7 +76,7 @@ def test_wrong_issuer(api: Api) -> None:
 
 def test_alg_none(api: Api) -> None:
     claims = jwt.decode(api.token(CLINICIAN, "clinician"), options={"verify_signature": False})
-    unsigned = jwt.encode(claims, key=None, algorithm="none")
+    unsigned = jwt.encode(claims, key="", algorithm="none")
     _refused(api, _post(api, unsigned), 401, "token-algorithm-rejected", "unauthenticated")
 
 
@@ -165,7 +173,7 @@ def test_resource_scope_limits_what_is_retrieved(api: Api) -> None:
 def test_break_glass_is_allowed_flagged_and_listed(api: Api) -> None:
     before = api.head_seq()
     response = _post(
-        api, api.token(CARE_TEAM_LESS, "clinician"), **{"X-Break-Glass": "unconscious in ED"}
+        api, api.token(CARE_TEAM_LESS, "clinician"), headers={"X-Break-Glass": "unconscious in ED"}
     )
     assert response.status_code == 200, response.text
     records = api.records_since(before)
@@ -180,7 +188,7 @@ def test_break_glass_is_allowed_flagged_and_listed(api: Api) -> None:
 
 
 def test_break_glass_needs_a_reason(api: Api) -> None:
-    response = _post(api, api.token(CARE_TEAM_LESS, "clinician"), **{"X-Break-Glass": "  "})
+    response = _post(api, api.token(CARE_TEAM_LESS, "clinician"), headers={"X-Break-Glass": "  "})
     _refused(api, response, 403, "break-glass-reason-required", CARE_TEAM_LESS)
 
 
@@ -195,3 +203,51 @@ def test_break_glass_needs_a_reason(api: Api) -> None:
 def test_every_data_endpoint_needs_a_token(api: Api, path: str, method: str) -> None:
     response = api.client.request(method, path, json={} if method == "POST" else None)
     _refused(api, response, 401, "token-missing", "unauthenticated")
+
+
+def test_researcher_claiming_treatment_and_break_glass_still_gets_pseudonyms(api: Api) -> None:
+    before = api.head_seq()
+    response = _post(
+        api,
+        api.token(RESEARCHER, "researcher"),
+        {"patient": api.cohort.patient_token, "question": "What is the name?", "purpose": "TREAT"},
+        headers={"X-Break-Glass": "curious"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["pseudonymous"] is True
+    assert NAME_FAMILY not in response.text
+    assert PATIENT_ID not in response.text
+    access, ask = api.records_since(before)
+    assert (access.kind, access.principal, access.reason) == (
+        "access",
+        RESEARCHER,
+        "pseudonymous-only",
+    )
+    assert (ask.kind, ask.principal, ask.response_id) == ("ask", RESEARCHER, body["response_id"])
+    assert not access.break_glass
+    assert not ask.break_glass
+    listed = {r.response_id for r in api.services.audit.break_glass_records()}
+    assert not {access.response_id, ask.response_id} & listed
+
+
+def test_researcher_sees_a_cited_resource_pseudonymized(api: Api) -> None:
+    headers = api.headers(RESEARCHER, "researcher")
+    asked = api.client.post(
+        "/v1/chat",
+        json={"patient": api.cohort.patient_token, "question": "What is the latest HbA1c?"},
+        headers=headers,
+    ).json()
+    token = asked["citations"][0]["resource_token"]
+    before = api.head_seq()
+    shown = api.client.get(
+        f"/v1/patients/{api.cohort.patient_token}/resources/{token}", headers=headers
+    )
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["pseudonymous"] is True
+    assert NAME_FAMILY not in shown.text
+    assert PATIENT_ID not in shown.text
+    access = api.records_since(before)
+    assert [(r.kind, r.principal, r.reason) for r in access] == [
+        ("access", RESEARCHER, "pseudonymous-only")
+    ]

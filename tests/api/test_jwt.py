@@ -48,7 +48,7 @@ def _verifier(tmp_path: Path, pem: bytes, algorithms: list[str]) -> TokenVerifie
     settings = AuthSettings(
         issuer="https://idp.example",
         algorithms=algorithms,
-        public_key_file=path,  # type: ignore[arg-type]
+        public_key_file=path,
     )
     return TokenVerifier(settings, key_resolver=key_resolver_for(settings))
 

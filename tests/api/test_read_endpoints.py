@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.ask.ask_factories import NAME_FAMILY, NAME_GIVEN, OTHER_ID, PATIENT_ID
 from tests.ask.conftest import AUDITOR, CARE_TEAM_LESS, CLINICIAN, RESEARCHER
@@ -60,6 +62,13 @@ def test_asker_and_auditor_see_what_a_response_used(api: Api) -> None:
     path = f"/v1/responses/{body['response_id']}"
     mine = api.client.get(path, headers=api.headers(CLINICIAN, "clinician"))
     assert mine.status_code == 200
+    viewed = api.last_record()
+    assert (viewed.kind, viewed.principal, viewed.reason, viewed.related_response_id) == (
+        "access",
+        CLINICIAN,
+        "response-viewed",
+        body["response_id"],
+    )
     trace = mine.json()
     assert trace["question"] is None
     assert trace["retrieved"]
@@ -127,3 +136,32 @@ def test_openapi_schema_lists_every_endpoint(api: Api) -> None:
         "/readyz",
         "/metrics",
     } <= paths
+
+
+def test_readiness_fails_closed_naming_only_the_check(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> int:
+        raise OSError(f"/srv/{NAME_FAMILY}/index: no such file")
+
+    monkeypatch.setattr(api.services.index, "count", broken)
+    response = api.client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "not-ready",
+        "checks": {"vault": "ok", "index": "failed: OSError", "audit": "ok", "model-route": "ok"},
+    }
+    assert NAME_FAMILY not in response.text
+
+
+def test_metrics_label_route_templates_never_ids(api: Api) -> None:
+    response_id = f"RSP-{'C' * 32}"
+    api.client.get(f"/v1/responses/{response_id}", headers=api.headers(CLINICIAN, "clinician"))
+    api.client.get(f"/v1/patients/{PATIENT_ID}/resources/RES-{'0' * 16}")
+    metrics = api.client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    assert 'route="/v1/responses/{response_id}",status="403"' in metrics.text
+    assert 'route="/v1/patients/{patient}/resources/{resource_token}"' in metrics.text
+    assert response_id not in metrics.text
+    assert PATIENT_ID not in metrics.text
+    assert 'clinvault_denials_total{reason="response-not-visible"}' in metrics.text

@@ -6,13 +6,49 @@ OpenAI-compatible endpoint and the native ones fail alike, and OpenAI clients pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 AUTHENTICATION_FAILED = 401
 FORBIDDEN = 403
+
+ERROR_DESCRIPTIONS = {
+    400: "the request cannot be processed as posed (body not JSON, patient reference "
+    "malformed, patient or question missing); error.code names it",
+    401: "missing or invalid bearer token (reason code in error.code); audited",
+    403: "refused (reason code in error.code); audited",
+    404: "no such patient, resource, conversation or model (error.code names which)",
+    413: "request body larger than api.max_body_bytes",
+    422: "invalid fields (error.message lists where; values are never quoted), "
+    "or a body that is not JSON",
+    429: "the principal's rate limit is reached; audited",
+    502: "no model route produced an answer, or the egress guard stopped the prompt",
+}
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response (the OpenAI error shape)."""
+
+    error: ErrorDetail
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the errors a route can return, all with :class:`ErrorBody`."""
+    return {
+        status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }
 
 
 class ApiError(Exception):
@@ -51,15 +87,30 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     """Name the fields that are wrong, never their values (they may be PHI)."""
     if not isinstance(exc, RequestValidationError):
         raise exc
-    fields = sorted({".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()})
+    errors = exc.errors()
+    unparsable = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if unparsable is not None:
+        where = unparsable.get("loc", ("body", "?"))[-1]
+        return error_response(
+            422, "invalid-body", f"the request body is not valid JSON (at character {where})"
+        )
+    fields = sorted({".".join(str(p) for p in err.get("loc", ())) for err in errors})
     return error_response(422, "invalid-request", "invalid fields: " + ", ".join(fields))
+
+
+HTTP_ERRORS = {
+    # FastAPI raises 400 when the body cannot be decoded as JSON at all.
+    400: ("invalid-body", "the request body is not valid JSON (not UTF-8 text)"),
+    404: ("not-found", "no such path"),
+    405: ("method-not-allowed", "method not allowed on this path"),
+}
 
 
 async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
-    reason = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return error_response(exc.status_code, reason)
+    reason, message = HTTP_ERRORS.get(exc.status_code, ("http-error", "the request failed"))
+    return error_response(exc.status_code, reason, message)
 
 
 async def internal_error_handler(_request: Request, _exc: Exception) -> JSONResponse:

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from clinvault.ask import AskResult
 
 CONVERSATION_ID = r"^CNV-[0-9A-F]{32}$"
+PURPOSE = r"^[A-Z]{1,16}$"
+
+
+def optional_string(**keywords: object) -> WithJsonSchema:
+    """The documented schema of an optional header or query parameter: a string when present.
+    (FastAPI would document ``anyOf: [string, null]``, and clients would send "null".)"""
+    return WithJsonSchema({"type": "string", **keywords})
+
+
+def sse_events(*names: str) -> dict[str, Any]:
+    """The OpenAPI ``text/event-stream`` content of a streamed 200: the schema of one event
+    (OpenAPI 3.1 reading), whose ``data`` is a JSON document."""
+    event: dict[str, Any] = {"type": "string"}
+    if names:
+        event["enum"] = list(names)
+    return {
+        "text/event-stream": {
+            "schema": {
+                "type": "object",
+                "required": ["data", "event"] if names else ["data"],
+                "properties": {
+                    "event": event,
+                    "data": {"type": "string", "contentMediaType": "application/json"},
+                },
+            }
+        }
+    }
 
 
 class ChatRequest(BaseModel):
@@ -19,7 +46,7 @@ class ChatRequest(BaseModel):
     conversation_id: str | None = Field(default=None, pattern=CONVERSATION_ID)
     purpose: str | None = Field(
         default=None,
-        pattern=r"^[A-Z]{1,16}$",
+        pattern=PURPOSE,
         description="TREAT, ETREAT, HOPERAT or HRESCH; default TREAT (HRESCH for researchers)",
     )
     stream: bool = False
@@ -91,6 +118,11 @@ class PatientOut(BaseModel):
 class PatientsResponse(BaseModel):
     patients: list[PatientOut]
     pseudonymous: bool
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not-ready"]
+    checks: dict[str, str] = Field(description="per dependency: ok, or failed: <error type>")
 
 
 class ResponseTrace(BaseModel):

@@ -18,7 +18,15 @@ from fastapi.responses import StreamingResponse
 
 from clinvault.api import chat_flow
 from clinvault.api.deps import Caller, Denials, State
-from clinvault.api.schemas import ChatRequest, ChatResponse, chat_response, citations_of
+from clinvault.api.errors import documented
+from clinvault.api.schemas import (
+    ChatRequest,
+    ChatResponse,
+    chat_response,
+    citations_of,
+    optional_string,
+    sse_events,
+)
 from clinvault.ask import AskResult
 
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -30,22 +38,24 @@ BreakGlass = Annotated[
         max_length=500,
         description="emergency access reason (clinicians without a relationship); audited",
     ),
+    optional_string(maxLength=500),
 ]
 _PIECES = re.compile(r"\S+\s*|\s+")
 
-DENIALS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "missing or invalid bearer token (reason code in error.code)"},
-    403: {"description": "refused (reason code in error.code); audited"},
-    429: {"description": "rate limit reached"},
-}
+DENIALS = (401, 403, 429)
+"""What every authenticated route can answer besides its own errors."""
 
 
 @router.post(
     "/chat",
     response_model=ChatResponse,
     responses={
-        **DENIALS,
-        200: {"content": {"text/event-stream": {}}, "description": "JSON, or SSE when stream"},
+        **documented(400, *DENIALS, 404, 413, 422, 502),
+        200: {
+            "content": sse_events("token", "citations", "done"),
+            "description": "the answer as JSON, or server-sent events when stream is true: "
+            "token events ({text}), one citations event, then done (ids and outcome)",
+        },
     },
 )
 async def chat(
@@ -70,13 +80,13 @@ async def chat(
     if not body.stream:
         return response
     return StreamingResponse(
-        sse_events(result, response),
+        event_stream(result, response),
         media_type="text/event-stream",
         headers={"X-Accel-Buffering": "no"},
     )
 
 
-def sse_events(result: AskResult, response: ChatResponse) -> Iterator[str]:
+def event_stream(result: AskResult, response: ChatResponse) -> Iterator[str]:
     for piece in _PIECES.findall(result.answer):
         yield _event("token", {"text": piece})
     yield _event("citations", [c.model_dump() for c in citations_of(result)])

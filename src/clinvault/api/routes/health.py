@@ -4,7 +4,6 @@ answer), ``/metrics`` (Prometheus). Unauthenticated, and they reveal no data."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from clinvault.api.deps import State
+from clinvault.api.schemas import Readiness
 from clinvault.api.services import ApiServices
 from clinvault.errors import ClinvaultError
 
@@ -23,12 +23,16 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "a dependency is not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "a dependency is not ready"}},
+)
 async def readyz(state: State) -> JSONResponse:
     checks = await run_in_threadpool(readiness, state.services)
     ready = all(value == "ok" for value in checks.values())
-    body: dict[str, Any] = {"status": "ready" if ready else "not-ready", "checks": checks}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    body = Readiness(status="ready" if ready else "not-ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
 def readiness(services: ApiServices) -> dict[str, str]:
@@ -58,6 +62,15 @@ def _model_route(services: ApiServices) -> None:
         raise ValueError("no model route")
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            "description": "Prometheus text exposition",
+        }
+    },
+)
 async def metrics(state: State) -> Response:
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -18,9 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clinvault.api import chat_flow
 from clinvault.api.deps import Caller, Denials, State
-from clinvault.api.errors import ApiError
+from clinvault.api.errors import ApiError, documented
 from clinvault.api.routes.chat import _PIECES, DENIALS, BreakGlass
-from clinvault.api.schemas import CONVERSATION_ID, CitationOut, citations_of
+from clinvault.api.schemas import (
+    CONVERSATION_ID,
+    PURPOSE,
+    CitationOut,
+    citations_of,
+    optional_string,
+    sse_events,
+)
 from clinvault.ask import AskResult
 from clinvault.settings import Settings
 
@@ -46,14 +53,20 @@ class CompletionRequest(BaseModel):
     metadata: dict[str, str] | None = None
 
 
-PatientHeader = Annotated[str | None, Header(alias="X-Patient-Id", max_length=200)]
-PurposeHeader = Annotated[str | None, Header(alias="X-Purpose-Of-Use", pattern=r"^[A-Z]{1,16}$")]
+PatientHeader = Annotated[
+    str | None, Header(alias="X-Patient-Id", max_length=200), optional_string(maxLength=200)
+]
+PurposeHeader = Annotated[
+    str | None, Header(alias="X-Purpose-Of-Use", pattern=PURPOSE), optional_string(pattern=PURPOSE)
+]
 ConversationHeader = Annotated[
-    str | None, Header(alias="X-Conversation-Id", pattern=CONVERSATION_ID)
+    str | None,
+    Header(alias="X-Conversation-Id", pattern=CONVERSATION_ID),
+    optional_string(pattern=CONVERSATION_ID),
 ]
 
 
-@router.get("/models")
+@router.get("/models", responses=documented(*DENIALS))
 async def models(caller: Caller, state: State) -> dict[str, Any]:
     names = [DEFAULT_MODEL, *served_models(state.services.settings)]
     return {
@@ -65,7 +78,17 @@ async def models(caller: Caller, state: State) -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", responses=DENIALS)
+@router.post(
+    "/chat/completions",
+    responses={
+        **documented(400, *DENIALS, 404, 413, 422, 502),
+        200: {
+            "content": sse_events(),
+            "description": "a chat.completion, or chat.completion.chunk events when stream "
+            "(then data: [DONE])",
+        },
+    },
+)
 async def chat_completions(
     body: CompletionRequest,
     caller: Caller,

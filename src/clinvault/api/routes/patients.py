@@ -10,16 +10,16 @@ from fastapi.concurrency import run_in_threadpool
 from clinvault.access import Role
 from clinvault.api import chat_flow
 from clinvault.api.deps import Caller, Denials, State
-from clinvault.api.errors import FORBIDDEN, ApiError
+from clinvault.api.errors import FORBIDDEN, ApiError, documented
 from clinvault.api.patient_directory import listed_patients
 from clinvault.api.routes.chat import DENIALS, BreakGlass
-from clinvault.api.schemas import PatientsResponse
+from clinvault.api.schemas import PURPOSE, PatientsResponse, optional_string
 from clinvault.audit import AuditEvent
 
 router = APIRouter(prefix="/v1/patients", tags=["patients"])
 
 
-@router.get("", response_model=PatientsResponse, responses=DENIALS)
+@router.get("", response_model=PatientsResponse, responses=documented(*DENIALS))
 async def patients(caller: Caller, state: State, denials: Denials) -> PatientsResponse:
     if caller.principal.role == Role.AUDITOR:
         raise denials.refuse(
@@ -41,14 +41,14 @@ async def patients(caller: Caller, state: State, denials: Denials) -> PatientsRe
     return PatientsResponse(patients=listed, pseudonymous=caller.principal.role != Role.CLINICIAN)
 
 
-@router.get("/{patient}/resources/{resource_token}", responses=DENIALS)
+@router.get("/{patient}/resources/{resource_token}", responses=documented(400, *DENIALS, 404, 422))
 async def resource(
     patient: Annotated[str, Path(max_length=200)],
     resource_token: Annotated[str, Path(pattern=r"^RES-[0-9A-F]{16}$")],
     caller: Caller,
     state: State,
     denials: Denials,
-    purpose: Annotated[str | None, Query(pattern=r"^[A-Z]{1,16}$")] = None,
+    purpose: Annotated[str | None, Query(pattern=PURPOSE), optional_string(pattern=PURPOSE)] = None,
     break_glass: BreakGlass = None,
 ) -> dict[str, Any]:
     """A cited source resource: the original when re-identification is allowed, else the

@@ -1,8 +1,9 @@
 """``GET /v1/responses/{id}``: what a response was built from, for auditors and the asker.
 
 Auditors also get the question (the reveal is appended to the audit log as an
-``audit-view`` record); the asking principal gets everything but the sealed question.
-Anyone else, and any unknown id, gets the same 403, so ids cannot be probed.
+``audit-view`` record); the asking principal gets everything but the sealed question, and
+the view is audited as an ``access`` record (``response-viewed``). Anyone else, and any
+unknown id, gets the same audited 403, so ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from clinvault.access import Role
 from clinvault.api.deps import Caller, Denials, State
-from clinvault.api.errors import FORBIDDEN
+from clinvault.api.errors import FORBIDDEN, documented
 from clinvault.api.routes.chat import DENIALS
 from clinvault.api.schemas import ResponseTrace
+from clinvault.audit import AuditEvent
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"])
 
 
-@router.get("/{response_id}", response_model=ResponseTrace, responses=DENIALS)
+@router.get("/{response_id}", response_model=ResponseTrace, responses=documented(*DENIALS, 422))
 async def response_trace(
     response_id: Annotated[str, Path(pattern=r"^RSP-[0-9A-F]{32}$")],
     caller: Caller,
@@ -42,6 +44,17 @@ async def response_trace(
     question = None
     if auditor:
         question = (await run_in_threadpool(audit.reveal, record, caller.principal)).question
+    else:
+        viewed = AuditEvent(
+            kind="access",
+            principal=caller.name,
+            role=caller.role,
+            patient=record.patient,
+            outcome="allowed",
+            reason="response-viewed",
+            related_response_id=record.response_id,
+        )
+        await run_in_threadpool(audit.append, viewed)
     return ResponseTrace(
         response_id=record.response_id,
         time=record.time,

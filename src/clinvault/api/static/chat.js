@@ -143,55 +143,89 @@ async function ask(question, breakGlass) {
   }
   $("chat-error").textContent = "";
   const turn = el("li");
+  turn.dataset.state = "streaming";
   turn.appendChild(el("div", question, "q"));
   const answer = el("div", "", "a");
+  answer.setAttribute("aria-live", "polite");
+  answer.setAttribute("aria-busy", "true");
   turn.appendChild(answer);
   const sources = el("ol", undefined, "sources");
   turn.appendChild(sources);
   $("turns").appendChild(turn);
   let text = "";
   let citations = [];
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const [eventLine, dataLine] = block.split("\n");
-      const name = eventLine.replace("event: ", "");
-      const data = JSON.parse(dataLine.replace("data: ", ""));
-      if (name === "token") {
-        text += data.text;
-        answer.textContent = text;
-      } else if (name === "citations") {
-        citations = data;
-      } else if (name === "done") {
-        state.conversations[patient] = data.conversation_id;
-        if (breakGlass) turn.appendChild(el("div", "emergency access: flagged for review", "flag"));
-        turn.dataset.responseId = data.response_id;
-      }
-    }
-  }
-  renderAnswer(answer, text);
-  for (const citation of citations) {
-    const item = el("li");
-    const button = el("button", `[${citation.n}] ${citation.reference}`, "cite");
-    button.type = "button";
-    button.addEventListener("click", () => showSource(patient, citation, breakGlass));
-    item.appendChild(button);
-    item.appendChild(document.createTextNode(` ${citation.resource_type}${citation.date ? ", " + citation.date : ""}`));
-    sources.appendChild(item);
-  }
+  let finished = false;
   answer.addEventListener("click", (event) => {
     const n = event.target.dataset && event.target.dataset.n;
     const citation = citations.find((c) => String(c.n) === n);
     if (citation) showSource(patient, citation, breakGlass);
   });
+  // Each event is rendered as it arrives: tokens grow the answer, then the citations turn
+  // the [n] markers into links and fill the sources list, then "done" closes the turn.
+  await readEvents(response, (name, data) => {
+    if (name === "token") {
+      text += data.text;
+      answer.textContent = text;
+    } else if (name === "citations") {
+      citations = data;
+      renderAnswer(answer, text);
+      renderSources(sources, citations, (citation) => showSource(patient, citation, breakGlass));
+    } else if (name === "done") {
+      finished = true;
+      state.conversations[patient] = data.conversation_id;
+      if (breakGlass) turn.appendChild(el("div", "emergency access: flagged for review", "flag"));
+      turn.dataset.responseId = data.response_id;
+    }
+  });
+  answer.setAttribute("aria-busy", "false");
+  turn.dataset.state = finished ? "done" : "interrupted";
+  if (!finished) $("chat-error").textContent = "The answer stream was interrupted; ask again.";
+}
+
+function renderSources(list, citations, onOpen) {
+  list.replaceChildren();
+  for (const citation of citations) {
+    const item = el("li");
+    const button = el("button", `[${citation.n}] ${citation.reference}`, "cite");
+    button.type = "button";
+    button.addEventListener("click", () => onOpen(citation));
+    item.appendChild(button);
+    const when = citation.date ? ", " + citation.date : "";
+    item.appendChild(document.createTextNode(` ${citation.resource_type}${when}`));
+    list.appendChild(item);
+  }
+}
+
+// Server-sent events over fetch (EventSource cannot send the Authorization header): reads the
+// body as it arrives and calls onEvent(name, JSON data) for each complete event.
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const dispatch = (block) => {
+    let name = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") name = value;
+      else if (field === "data") data.push(value);
+    }
+    if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      dispatch(buffer.slice(0, cut));
+      buffer = buffer.slice(cut + 2);
+    }
+  }
+  if (buffer.trim()) dispatch(buffer);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
