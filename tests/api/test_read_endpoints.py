@@ -64,13 +64,13 @@ def test_asker_and_auditor_see_what_a_response_used(api: Api) -> None:
     assert mine.status_code == 200
     viewed = api.last_record()
     assert (viewed.kind, viewed.principal, viewed.reason, viewed.related_response_id) == (
-        "access",
+        "audit-view",
         CLINICIAN,
-        "response-viewed",
+        "own-question-revealed",
         body["response_id"],
     )
     trace = mine.json()
-    assert trace["question"] is None
+    assert trace["question"] == "What is the latest HbA1c?"
     assert trace["retrieved"]
     assert {c["resource_token"] for c in trace["citations"]} == {
         c["resource_token"]

@@ -256,19 +256,30 @@ def test_auditor_reveal_decrypts_and_is_itself_audited(audit_log: AuditLog) -> N
     assert audit_log.verify().ok
 
 
-def test_non_auditor_cannot_reveal_and_the_attempt_is_logged(audit_log: AuditLog) -> None:
+def test_another_clinician_cannot_reveal_and_the_attempt_is_logged(audit_log: AuditLog) -> None:
     record = audit_log.append(ask_event(0))
     with pytest.raises(AccessDenied) as denied:
-        audit_log.reveal(record, Person("dr.grey", "clinician"))
+        audit_log.reveal(record, Person("dr.house", "clinician"))
     assert denied.value.reason == "role-not-permitted"
     attempt = audit_log.recent(1)[0]
     assert (attempt.kind, attempt.outcome, attempt.reason, attempt.principal) == (
         "audit-view",
         "refused",
         "role-not-permitted",
-        "dr.grey",
+        "dr.house",
     )
     assert attempt.related_response_id == record.response_id
+
+
+def test_the_asker_may_reveal_their_own_question_and_it_is_logged(audit_log: AuditLog) -> None:
+    record = audit_log.append(ask_event(0))
+    revealed = audit_log.reveal(record, Person("dr.grey", "clinician"))
+    assert revealed.question == f"{QUESTION} (#0)"
+    assert (revealed.view_record.outcome, revealed.view_record.reason) == (
+        "allowed",
+        "own-question-revealed",
+    )
+    assert audit_log.verify().ok
 
 
 def test_ciphertext_moved_to_another_record_does_not_open(

@@ -24,6 +24,7 @@ def cli_home(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     store = AccessStore.open(settings)
     store.add_user("ann.auditor", "auditor")
     store.add_user("dr.grey", "clinician")
+    store.add_user("dr.house", "clinician")
     store.close()
     return settings
 
@@ -105,7 +106,7 @@ def test_show_withholds_the_question_unless_an_auditor_asks(
     assert anonymous["question_encrypted"] is True
     assert anonymous["patient"] == TOKEN
 
-    clinician = invoke("audit", "show", records[0], "--json", "--as-user", "dr.grey")
+    clinician = invoke("audit", "show", records[0], "--json", "--as-user", "dr.house")
     assert json.loads(clinician.output)["withheld"] == "role-not-permitted"
     stranger = invoke("audit", "show", records[0], "--json", "--as-user", "mallory")
     assert json.loads(stranger.output)["withheld"] == "unknown-principal"
@@ -116,8 +117,10 @@ def test_show_withholds_the_question_unless_an_auditor_asks(
     )
     assert auditor["question"] == f"{QUESTION} #0"
     assert auditor["question_encrypted"] is False
-    assert invoke("audit", "verify").output.startswith("audit log intact: 4 records"), (
-        "the reveal was audited"
+    asker = json.loads(invoke("audit", "show", records[0], "--json", "--as-user", "dr.grey").output)
+    assert asker["question"] == f"{QUESTION} #0", "the asker may read their own question"
+    assert invoke("audit", "verify").output.startswith("audit log intact: 5 records"), (
+        "both reveals were audited"
     )
 
 

@@ -179,9 +179,16 @@ class AuditLog:
         return result
 
     def reveal(self, record: AuditRecord, viewer: Viewer) -> RevealedFields:
-        """Decrypt a record's free text for an auditor. Every attempt is logged first, as an
-        ``audit-view`` record; a non-auditor's attempt is logged as refused, then denied."""
-        permitted = viewer.role == AUDITOR_ROLE
+        """Decrypt a record's free text for an auditor, or for the principal who asked it (their
+        own question). Every attempt is logged first, as an ``audit-view`` record; anyone
+        else's attempt is logged as refused, then denied."""
+        if viewer.role == AUDITOR_ROLE:
+            reason = "question-revealed"
+        elif record.kind == "ask" and viewer.name == record.principal:
+            reason = "own-question-revealed"
+        else:
+            reason = "role-not-permitted"
+        permitted = reason != "role-not-permitted"
         view = self.append(
             AuditEvent(
                 kind="audit-view",
@@ -189,12 +196,14 @@ class AuditLog:
                 role=viewer.role,
                 patient=record.patient,
                 outcome="allowed" if permitted else "refused",
-                reason="question-revealed" if permitted else "role-not-permitted",
+                reason=reason,
                 related_response_id=record.response_id,
             )
         )
         if not permitted:
-            raise AccessDenied("role-not-permitted", "only auditors may read audited questions")
+            raise AccessDenied(
+                "role-not-permitted", "only auditors and the asker may read audited questions"
+            )
         try:
             question = self._open(record, "question")
             reason = self._open(record, "break_glass_reason")

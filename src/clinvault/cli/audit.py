@@ -126,7 +126,7 @@ def _viewer(settings: Settings, user: str | None) -> Principal | str:
 def _disclosed(log: AuditLog, record: AuditRecord, viewer: Principal | str) -> dict[str, Any]:
     if isinstance(viewer, str):
         return _withheld(record, viewer)
-    if viewer.role != "auditor":
+    if viewer.role != "auditor" and viewer.name != record.principal:
         return _withheld(record, "role-not-permitted")
     revealed = log.reveal(record, viewer)
     view = record.public_dict()

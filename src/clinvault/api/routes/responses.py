@@ -1,9 +1,9 @@
 """``GET /v1/responses/{id}``: what a response was built from, for auditors and the asker.
 
-Auditors also get the question (the reveal is appended to the audit log as an
-``audit-view`` record); the asking principal gets everything but the sealed question, and
-the view is audited as an ``access`` record (``response-viewed``). Anyone else, and any
-unknown id, gets the same audited 403, so ids cannot be probed.
+Auditors and the asking principal also get the (sealed) question; every view is appended to
+the audit log as an ``audit-view`` record (``question-revealed`` for an auditor,
+``own-question-revealed`` for the asker). Anyone else, and any unknown id, gets the same
+audited 403, so ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from clinvault.api.deps import Caller, Denials, State
 from clinvault.api.errors import FORBIDDEN, documented
 from clinvault.api.routes.chat import DENIALS
 from clinvault.api.schemas import ResponseTrace
-from clinvault.audit import AuditEvent
 
 router = APIRouter(prefix="/v1/responses", tags=["responses"])
 
@@ -41,20 +40,7 @@ async def response_trace(
             role=caller.role,
             message="no response with this id is visible to this principal",
         )
-    question = None
-    if auditor:
-        question = (await run_in_threadpool(audit.reveal, record, caller.principal)).question
-    else:
-        viewed = AuditEvent(
-            kind="access",
-            principal=caller.name,
-            role=caller.role,
-            patient=record.patient,
-            outcome="allowed",
-            reason="response-viewed",
-            related_response_id=record.response_id,
-        )
-        await run_in_threadpool(audit.append, viewed)
+    revealed = await run_in_threadpool(audit.reveal, record, caller.principal)
     return ResponseTrace(
         response_id=record.response_id,
         time=record.time,
@@ -62,7 +48,7 @@ async def response_trace(
         role=record.role,
         purpose=record.purpose,
         patient_token=record.patient,
-        question=question,
+        question=revealed.question,
         model=record.model,
         route=record.route,
         outcome=record.outcome,
