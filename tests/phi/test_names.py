@@ -10,7 +10,11 @@ from clinvault.phi.base import DetectionContext, PhiType, Span
 from clinvault.phi.model_pins import verify_model
 from clinvault.phi.name_lexicon import NameLexicon
 from clinvault.phi.recognizers.name_lexicon import NameLexiconRecognizer
-from clinvault.phi.recognizers.name_propagation import coordinated_names, propagate_names
+from clinvault.phi.recognizers.name_propagation import (
+    coordinated_names,
+    propagate_names,
+    quoted_speakers,
+)
 from clinvault.phi.recognizers.person_cues import PersonCueRecognizer
 from clinvault.phi.spans import name_core
 from clinvault.settings import PhiSettings
@@ -120,3 +124,36 @@ def test_introduced_lowercase_names_need_a_non_word() -> None:
     ]
     assert recognizer.find("she called back", context) == []
     assert PersonCueRecognizer().find("my name is vitoria", context) == []
+
+
+def test_lowercase_members_of_a_name_list_need_the_lowercase_test() -> None:
+    text = "they had 4: leonti, terrence, pamela and brian."
+    listed = {"terrence", "pamela", "brian"}
+    extra = coordinated_names(
+        text, [name(text, "pamela")], lambda w: True, 0.8, listed.__contains__
+    )
+    assert sorted(s.text for s in extra) == ["brian", "pamela", "terrence"]
+    assert coordinated_names(text, [name(text, "pamela")], lambda w: True, 0.8) == []
+
+
+def test_speakers_of_quoted_dialogue() -> None:
+    text = 'Koppány: "Who are you?"\nPatient: "tired"\nPlan: rest'
+    speakers = quoted_speakers(text, lambda w: w != "Patient", 0.8)
+    assert [s.text for s in speakers] == ["Koppány"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my great grandfather was called Djevad Šušulić, and", ["Djevad Šušulić"]),
+        ("Dictated by: Ana Ruiz MD", ["Ana Ruiz MD"]),
+        ("Reviewed by Dr. Okafor", ["Okafor"]),
+        ("everyone calls me borna", ["borna"]),
+        ("i'm roberto's daughter", ["roberto"]),
+    ],
+)
+def test_person_cues_after_a_cue_without_a_name_and_authorship(
+    text: str, expected: list[str]
+) -> None:
+    recognizer = PersonCueRecognizer(lambda w: w in {"everyone", "daughter"})
+    assert [s.text for s in recognizer.find(text, DetectionContext())] == expected

@@ -171,3 +171,10 @@ def test_tampered_pins_refuse_before_loading(tmp_path: Path) -> None:
     pins.write_text(original.read_text().replace('"__init__.py" = "a', '"__init__.py" = "b', 1))
     with pytest.raises(ModelIntegrityError):
         DETECTORS.create("presidio", PhiSettings(model_pins_file=pins))
+
+
+def test_digit_suffixed_synthea_names_are_names_but_codes_are_not(detector: PhiDetector) -> None:
+    text = "Seen with Dustin31 and Marine542 Ai120. Type2 DM, B12 low, COVID19 neg, Hgb12.5 today."
+    got = found(detector, text)
+    assert {("Dustin31", PhiType.NAME), ("Marine542 Ai120", PhiType.NAME)} <= got
+    assert not any(code in value for value, _ in got for code in ("Type2", "B12", "COVID19", "Hgb"))

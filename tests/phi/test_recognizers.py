@@ -160,3 +160,45 @@ def test_international_street_addresses(text: str, expected: str) -> None:
 def test_postcode_ending_an_address_line() -> None:
     assert found(ZipCodeRecognizer(), "Riisa\n\n Estonia 62488\nthanks") == ["62488"]
     assert found(ZipCodeRecognizer(), "Glucose 97 on 6/1\nMRN 12345 noted") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "his address: 48334 36 rue de pologne, cite de l'interieur",
+            "48334 36 rue de pologne, cite de l'interieur",
+        ),
+        ("at 010 63 Avenue du Golf Arabe Suite 910", "010 63 Avenue du Golf Arabe Suite"),
+        ("USNS Bergman\nFPO AP 93757\nMobile:", "USNS Bergman\nFPO AP 93757"),
+        ("6614 Luite tee 87\n Apt. 931\n Salumäe", "6614 Luite tee 87\n Apt. 931\n Salumäe"),
+        ("C/ Señores Curas 88 street", "C/ Señores Curas 88"),
+        ("Fuglie 41 Popović Dam", "41 Popović Dam"),
+        ("Apt. 581, ΠΑΦΟΣ, Cyprus (Greek) 13475 in", "Apt. 581, ΠΑΦΟΣ, Cyprus (Greek) 13475"),
+    ],
+)
+def test_number_first_military_and_further_street_forms(text: str, expected: str) -> None:
+    assert expected in found(StreetAddressRecognizer(), text)
+
+
+def test_lowercase_addresses_take_lowercase_place_lines() -> None:
+    text = "meet me at 2407 tawastintie 6, sé, portugal"
+    assert "2407 tawastintie 6, sé, portugal" in found(StreetAddressRecognizer(), text)
+    text = "Lives at 12 Elm Street, and then went home"
+    assert found(StreetAddressRecognizer(), text) == ["12 Elm Street"]
+    text = "lives at 12 rue de la Paix after the concert"
+    assert "12 rue de la Paix" in found(StreetAddressRecognizer(), text)
+    assert not any("after" in f for f in found(StreetAddressRecognizer(), text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had 2 recent falls at home",
+        "Prior Glucose 77 on June 14, 2025.",
+        "received 2 via PICC line",
+        "3 mild springs",
+    ],
+)
+def test_clinical_numbers_are_not_streets(text: str) -> None:
+    assert found(StreetAddressRecognizer(), text) == []

@@ -2,9 +2,11 @@
 
 One pass of spaCy (``nlp.pipe``, batched) per text feeds presidio's recognizers; the
 clinical recognizers (identifiers, addresses, ZIP codes, date shorthand, ages over 89,
-name cues) run on the raw text. Findings are mapped to :class:`PhiType`, filtered by
-score, allow-list and date sanity, extended by name propagation, joined with the
-deny-list hits and resolved into non-overlapping spans.
+name cues, name shapes such as ``Ravil G Yefimov`` or Synthea's ``Dustin31``) run on the
+raw text, and the name line of a contact block is read off the addresses found. Findings
+are mapped to :class:`PhiType`, filtered by score, allow-list and date sanity, extended by
+name coordination, dialogue speakers and propagation, joined with the deny-list hits and
+resolved into non-overlapping spans.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ from clinvault.phi.recognizers.facilities import FacilityRecognizer
 from clinvault.phi.recognizers.identifiers import IdentifierRecognizer
 from clinvault.phi.recognizers.known_identifiers import KnownIdentifierRecognizer
 from clinvault.phi.recognizers.name_lexicon import NameLexiconRecognizer
-from clinvault.phi.recognizers.name_propagation import coordinated_names, propagate_names
+from clinvault.phi.recognizers.name_propagation import (
+    coordinated_names,
+    propagate_names,
+    quoted_speakers,
+)
+from clinvault.phi.recognizers.name_shapes import (
+    CONTACT_BLOCK,
+    DigitSuffixedNameRecognizer,
+    InitialedNameRecognizer,
+    contact_block_names,
+)
 from clinvault.phi.recognizers.ner_filters import plausible_ner_span
 from clinvault.phi.recognizers.person_cues import (
     PersonCueRecognizer,
@@ -44,7 +56,15 @@ ALLOWABLE = frozenset({PhiType.NAME, PhiType.ORG, PhiType.ADDR})
 PROPAGATED_SCORE = 0.8
 KNOWN = KnownIdentifierRecognizer.name
 PROPER_NOUN_TAGS = frozenset({"NNP", "NNPS"})
-CUED_NAME_SOURCES = frozenset({PersonCueRecognizer.name, NameLexiconRecognizer.name})
+CUED_NAME_SOURCES = frozenset(
+    {
+        PersonCueRecognizer.name,
+        NameLexiconRecognizer.name,
+        InitialedNameRecognizer.name,
+        DigitSuffixedNameRecognizer.name,
+        CONTACT_BLOCK,
+    }
+)
 
 
 class PresidioDetector:
@@ -79,6 +99,11 @@ class PresidioDetector:
             PersonCueRecognizer(self._names.lexicon.is_english if self._names else None),
             FacilityRecognizer(),
         )
+        if self._names is not None:
+            self._recognizers += (
+                InitialedNameRecognizer(self._names.lexicon),
+                DigitSuffixedNameRecognizer(self._names.lexicon, self._allow),
+            )
         self._known = KnownIdentifierRecognizer()
 
     def detect(self, text: str, *, context: DetectionContext | None = None) -> list[Span]:
@@ -102,10 +127,15 @@ class PresidioDetector:
             found += recognizer.find(text, context)
         if self._names is not None:
             found += self._names.find(text, artifacts.tokens)
+            addresses = [s for s in found if s.type is PhiType.ADDR]
+            found += contact_block_names(text, addresses, self._names.lexicon)
         regions = self._allow.phrase_regions(text)
         kept = [s for s in found if s.score >= self._threshold and not self._allowed(s, regions)]
         names = [span for span in kept if span.type is PhiType.NAME]
-        coordinated = coordinated_names(text, names, self._spreads_as_name, PROPAGATED_SCORE)
+        coordinated = coordinated_names(
+            text, names, self._spreads_as_name, PROPAGATED_SCORE, self._listed_name
+        )
+        coordinated += quoted_speakers(text, self._speaker, PROPAGATED_SCORE)
         cued = [s for s in names if s.source in CUED_NAME_SOURCES]
         guessed = [*coordinated, *(s for s in names if s.source not in CUED_NAME_SOURCES)]
         spread = [
@@ -139,6 +169,22 @@ class PresidioDetector:
         if not self._spreads_if_cued(word):
             return False
         return self._names is None or not self._names.lexicon.is_english(word)
+
+    def _listed_name(self, word: str) -> bool:
+        """A lowercase word in a list of names is one when it is on the name lists."""
+        return (
+            self._names is not None
+            and self._names.lexicon.is_name(word)
+            and self._spreads_if_cued(word)
+        )
+
+    def _speaker(self, word: str) -> bool:
+        """A dialogue speaker: a listed name, or a capitalized word of no English."""
+        if self._names is None or not self._spreads_if_cued(word):
+            return False
+        if self._names.lexicon.is_first_name(word):
+            return True
+        return word[0].isupper() and not self._names.lexicon.is_english(word)
 
     def _presidio_spans(self, text: str, artifacts: NlpArtifacts) -> list[Span]:
         results: list[RecognizerResult] = self._analyzer.analyze(

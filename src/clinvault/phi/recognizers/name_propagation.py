@@ -62,13 +62,18 @@ def _members(group: str, offset: int) -> list[tuple[int, int]]:
 
 
 def coordinated_names(
-    text: str, names: Iterable[Span], is_name_word: Callable[[str], bool], score: float
+    text: str,
+    names: Iterable[Span],
+    is_name_word: Callable[[str], bool],
+    score: float,
+    is_lowercase_name: Callable[[str], bool] | None = None,
 ) -> list[Span]:
     """Words standing in the same list or speaker position as a detected name.
 
     Coordination joins words of one kind: when one member of ``A, B and C`` (or one
     speaker label of a dialogue) is a name, the other capitalized members that
-    ``is_name_word`` accepts are names too.
+    ``is_name_word`` accepts are names too, and so are lowercase members that
+    ``is_lowercase_name`` accepts (``leonti, terrence, pamela and brian``).
     """
     found = list(names)
     groups = [_members(m.group(), m.start()) for m in COORDINATED.finditer(text)]
@@ -81,9 +86,35 @@ def coordinated_names(
             continue
         for lo, hi in members:
             word = text[lo:hi]
-            if word[0].isupper() and is_name_word(word):
+            lowercase = is_lowercase_name is not None and word.islower()
+            if (word[0].isupper() and is_name_word(word)) or (
+                lowercase and is_lowercase_name is not None and is_lowercase_name(word)
+            ):
                 span = make_span(text, lo, hi, PhiType.NAME, score, COORDINATED_SOURCE)
                 span = name_core(text, span) if span is not None else None
                 if span is not None:
                     extra.append(span)
     return extra
+
+
+QUOTED_SPEAKER = re.compile(rf"^[ \t]*(?P<member>{MEMBER})[ \t]*:[ \t]*[\"“]", re.MULTILINE)
+"""``Koppány: "Who are you?"``: a speaker label before a quoted utterance."""
+SPEAKER_SOURCE = "name-speaker"
+
+
+def quoted_speakers(text: str, is_name_word: Callable[[str], bool], score: float) -> list[Span]:
+    """Speaker labels of quoted dialogue that ``is_name_word`` accepts (not ``Patient``)."""
+    found: list[Span] = []
+    for match in QUOTED_SPEAKER.finditer(text):
+        if is_name_word(match.group("member")):
+            span = make_span(
+                text,
+                match.start("member"),
+                match.end("member"),
+                PhiType.NAME,
+                score,
+                SPEAKER_SOURCE,
+            )
+            if span is not None:
+                found.append(span)
+    return found

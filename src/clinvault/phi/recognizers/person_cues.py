@@ -12,7 +12,7 @@ from collections.abc import Callable
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from clinvault.phi.base import DetectionContext, PhiType, Span
-from clinvault.phi.spans import make_span
+from clinvault.phi.spans import make_span, name_core
 
 TITLE = r"(?:dr|doctor|mr|mrs|ms|miss|mx|prof|professor|sister|nurse|rev|fr)\.?"
 RELATION = (
@@ -21,16 +21,23 @@ RELATION = (
     r"|grandmother|grandfather|grandma|grandpa|cousin|fianc[ée]e?|boyfriend|girlfriend"
     r"|roommate|kid|child|baby|stepson|stepdaughter|proxy|poa)(?:'s)?(?:\s*,)?"
 )
+AUTHORED = (
+    r"(?:dictated|transcribed|reviewed|ordered|prescribed|examined|treated|performed|written"
+    r"|authored|approved|evaluated|covered|directed|produced|interpreted|read|verified)"
+)
+"""``Dictated by``, ``Reviewed by:``, ``Directed By:``: a person's name follows."""
 INTRODUCTION = (
-    r"(?:name\s+is|name:|name\?|named|call\s+me|called|i\s+am|i'm|this\s+is|spoke\s+(?:with|to)"
+    r"(?:name\s+is|name:|name\?|named|calls?\s+me|called|i\s+am|i'm|this\s+is|spoke\s+(?:with|to)"
     r"|talked\s+(?:with|to)|discussed\s+with|seen\s+by|signed\s+by|signed:|attending:?"
     r"|resident:?|provider:?|pcp:?|referred\s+by|referred\s+to|contact:?|cc:?|caller:?"
-    r"|emergency\s+contact:?|informant:?|accompanied\s+by|visited\s+by)"
+    r"|emergency\s+contact:?|informant:?|accompanied\s+by|visited\s+by"
+    rf"|{AUTHORED}\s+by:?)"
 )
+POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 NAME_WORD = r"[^\W\d_][\w'’\-]*"
 NAME_RUN = rf"(?P<name>{NAME_WORD}(?:\s+(?:{NAME_WORD}|[^\W\d_]\.)){{0,3}})"
 INTRODUCED = re.compile(
-    r"^(?:name\s+is|name:|name\?|named|call\s+me|called|i\s+am|i'm)", re.IGNORECASE
+    r"^(?:name\s+is|name:|name\?|named|calls?\s+me|called|i\s+am|i'm)", re.IGNORECASE
 )
 LEADING_CUE = re.compile(rf"(?:(?:{TITLE}|{RELATION})\s+)+", re.IGNORECASE)
 CUE = re.compile(
@@ -51,7 +58,7 @@ class PersonCueRecognizer:
     def _name_word(self, word: str, *, introduced: bool) -> bool:
         if word[0].isupper():
             return True
-        bare = word.rstrip(".,;:!?\"'")
+        bare = POSSESSIVE.sub("", word.rstrip(".,;:!?\"'"))
         return (
             introduced
             and self._is_word is not None
@@ -62,7 +69,11 @@ class PersonCueRecognizer:
 
     def find(self, text: str, context: DetectionContext) -> list[Span]:
         found: list[Span] = []
-        for match in CUE.finditer(text):
+        position = 0
+        while (match := CUE.search(text, position)) is not None:
+            # the next search starts at the name run, not after it: in ``grandfather was
+            # called Djevad`` the cue ``grandfather`` finds no name but ``called`` does
+            position = match.start("name")
             start = match.start("name")
             end = start
             introduced = INTRODUCED.search(match.group()) is not None
@@ -73,6 +84,8 @@ class PersonCueRecognizer:
             span = make_span(text, start, end, PhiType.NAME, 0.75, self.name)
             if span is not None:
                 span = strip_leading_cue(text, span)
+            if span is not None:
+                span = name_core(text, span)
             if span is not None and not is_cue_word(span.text):
                 found.append(span)
         return found
