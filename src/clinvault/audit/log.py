@@ -183,12 +183,12 @@ class AuditLog:
         own question). Every attempt is logged first, as an ``audit-view`` record; anyone
         else's attempt is logged as refused, then denied."""
         if viewer.role == AUDITOR_ROLE:
-            reason = "question-revealed"
+            view_reason = "question-revealed"
         elif record.kind == "ask" and viewer.name == record.principal:
-            reason = "own-question-revealed"
+            view_reason = "own-question-revealed"
         else:
-            reason = "role-not-permitted"
-        permitted = reason != "role-not-permitted"
+            view_reason = "role-not-permitted"
+        permitted = view_reason != "role-not-permitted"
         view = self.append(
             AuditEvent(
                 kind="audit-view",
@@ -196,7 +196,7 @@ class AuditLog:
                 role=viewer.role,
                 patient=record.patient,
                 outcome="allowed" if permitted else "refused",
-                reason=reason,
+                reason=view_reason,
                 related_response_id=record.response_id,
             )
         )
