@@ -133,11 +133,13 @@ def patient_resources() -> list[dict[str, Any]]:
                 when,
             )
         )
-    for i, (when, value) in enumerate(
+    for i, (when, systolic) in enumerate(
         [("2019-05-02", 128.0), ("2021-06-11", 134.0), ("2024-02-20", 141.0)]
     ):
         resources.append(
-            _observation(f"bp-{i}", pid, "8480-6", "Systolic blood pressure", value, "mm[Hg]", when)
+            _observation(
+                f"bp-{i}", pid, "8480-6", "Systolic blood pressure", systolic, "mm[Hg]", when
+            )
         )
     resources += [
         {

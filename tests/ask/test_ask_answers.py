@@ -10,6 +10,7 @@ from tests.ask.ask_factories import (
     LATEST_HBA1C,
     MRN,
     NAME_FAMILY,
+    NOTE_FACT,
     PATIENT_ID,
     PHONE,
     hba1c_series,
@@ -74,13 +75,22 @@ def test_immunization_date_is_the_real_date(service: AskService) -> None:
     assert [c.date for c in result.citations] == [FLU_DATE]
 
 
-def test_fact_only_in_a_note_is_found_and_reidentified(service: AskService) -> None:
+def test_fact_only_in_a_note_is_found_and_quoted_by_its_statement(service: AskService) -> None:
     result = service.ask(CLINICIAN, PATIENT, "Was she bitten by a dog?")
-    assert "dog" in result.answer
+    assert NOTE_FACT in result.answer
     assert _references(result) == {"DocumentReference/note-1"}
-    assert NAME_FAMILY in result.answer
-    assert PHONE in result.answer
+    # only the statement that answers, not the note's other sentences
+    for other in (NAME_FAMILY, PHONE, "healing well", "came in today"):
+        assert other not in result.answer
+
+
+def test_tokens_in_a_quoted_note_statement_are_reidentified(service: AskService) -> None:
+    result = service.ask(CLINICIAN, PATIENT, f"Did Ms. {NAME_FAMILY} call back about a fever?")
+    assert _references(result) == {"DocumentReference/note-1"}
+    assert f"Ms. {NAME_FAMILY} came in today" in result.answer
+    assert f"Call back at {PHONE} if fever develops" in result.answer
     assert "[NAME-" not in result.answer
+    assert "[PHONE-" not in result.answer
 
 
 def test_unanswerable_question_cites_nothing(service: AskService) -> None:
@@ -92,9 +102,10 @@ def test_unanswerable_question_cites_nothing(service: AskService) -> None:
 
 
 def test_researcher_sees_pseudonyms_only(service: AskService) -> None:
-    result = service.ask(RESEARCHER, PATIENT, "Was she bitten by a dog?", purpose="HRESCH")
+    question = f"Did Ms. {NAME_FAMILY} call back about a fever?"
+    result = service.ask(RESEARCHER, PATIENT, question, purpose="HRESCH")
     assert result.pseudonymous
-    assert "dog" in result.answer
+    assert "fever" in result.answer
     assert "[NAME-" in result.answer
     assert "[PHONE-" in result.answer
     for value in (NAME_FAMILY, PHONE, MRN, BIRTH_DATE, "note-1"):

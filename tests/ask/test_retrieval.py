@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import cast
 
 from clinvault.ask.retrieval import Retriever
@@ -93,3 +94,49 @@ def test_a_lookup_stays_within_top_k() -> None:
     retrieval = _retriever(chunks).retrieve(PATIENT, "Was she bitten by a dog?", top_k=8)
     assert retrieval.intent.kind == "lookup"
     assert len(retrieval.evidence) == 8
+
+
+class _CodedIndex(_Index):
+    """``latest`` by codes too, as the real index: any chunk carrying one of them."""
+
+    def latest(
+        self,
+        patient: str,
+        *,
+        codes: Sequence[str] = (),
+        resource_types: Sequence[str] = (),
+        limit: int = 10,
+    ) -> list[Chunk]:
+        assert patient == PATIENT
+        found = [
+            c for c in self.chunks if c.resource_type in resource_types or set(c.codes) & set(codes)
+        ]
+        return sorted(found, key=lambda c: c.date or "", reverse=True)[:limit]
+
+
+A1C = "http://loinc.org|4548-4"
+
+
+def test_latest_results_lead_before_notes_that_carry_the_same_code() -> None:
+    """An annotation on the newest HbA1c is indexed as a note chunk with the same code and
+    date; the three newest *results* still lead the evidence."""
+    results = [
+        replace(_chunk(i, "Observation", f"202{i}-05-01"), codes=(A1C,)) for i in range(1, 5)
+    ]
+    annotation = replace(
+        results[-1],
+        chunk_id="00000000-0000-0000-0000-000000000099",
+        kind="note",
+        text="Observation note (Hemoglobin A1c), part 1/1: HbA1c repeated, sample haemolysed.",
+        date="2024-05-01T10:00:00Z",
+    )
+    index = _CodedIndex([*results, annotation])
+    retriever = Retriever(cast(Embedder, _Embedder()), cast(VectorIndex, index), candidates=40)
+
+    retrieval = retriever.retrieve(PATIENT, "What is the latest HbA1c?", top_k=8)
+
+    assert retrieval.codes[0] == A1C
+    leading = [e.chunk for e in retrieval.evidence if e.source == "latest"]
+    assert [c.kind for c in leading] == ["resource"] * 3
+    assert [c.date for c in leading] == ["2024-05-01", "2023-05-01", "2022-05-01"]
+    assert annotation in [e.chunk for e in retrieval.evidence]  # still found by search

@@ -294,7 +294,7 @@ def _assert_lists_exactly(result: AskResult, patient: Patient, gold: list[dict[s
     _assert_answered_from_own_record(result, patient)
     assert _cited(result) == {_ref(r) for r in gold}
     # Case-blind: a value re-identified from a token comes back as the vault first saw it
-    # (see test_researcher_sees_allergens: "Bee venom" is shown as "bee venom").
+    # (a value first seen in a note in another case is restored in that case).
     for resource in gold:
         display = _display(resource.get("code") or resource["medicationCodeableConcept"])
         assert display.casefold() in result.answer.casefold()
@@ -387,19 +387,7 @@ def test_unanswerable_question_abstains(cohort: Cohort, name: str) -> None:
     assert "do not answer" in result.answer
 
 
-BEE_VENOM_NAME = pytest.mark.xfail(
-    strict=True,
-    reason="known gap (phi/, not ask/): the note PHI detector tags 'bee venom' in this "
-    "patient's notes as a NAME; the value becomes a known identifier of the patient and "
-    "replaces 'Bee venom' in the AllergyIntolerance chunk, so a researcher reads "
-    "'[NAME-…] (substance)'",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [*PATIENTS, pytest.param(BULK_NAME, marks=BEE_VENOM_NAME)],
-)
+@pytest.mark.parametrize("name", PATIENT_NAMES)
 def test_researcher_sees_allergens(cohort: Cohort, name: str) -> None:
     patient = cohort.patients[name]
     result = cohort.ask(RESEARCHER, name, QUESTIONS["allergies"], purpose="HRESCH")

@@ -15,13 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 from clinvault.cli.main import app
+from clinvault.clock import seeded_random
 from clinvault.eval.build import build_items, cohort_facts, load_truth
 from clinvault.eval.compare import compare_overall
-from clinvault.eval.dataset import EvalItem
+from clinvault.eval.dataset import TOKEN_ASKERS, EvalItem
 from clinvault.eval.injection import plant_injection
 from clinvault.eval.report_html import render_html
 from clinvault.eval.report_json import build_report, write_report
 from clinvault.eval.runner import EvalRunner, RunResult
+from clinvault.eval.token_probes import EXPECTED_REASON
 from clinvault.ingest.service import open_pipeline
 from clinvault.settings import Settings, project_file
 from clinvault.synth import SynthConfig, write_cohort
@@ -52,7 +54,11 @@ def cohort() -> Iterator[tuple[Settings, dict[str, dict[str, object]], list[Eval
                 home=root / "home",
                 index={"embedder": {"backend": "hashing"}, "path": str(root / "home" / "index")},
             )
+            # Seeded keys and date offsets: tokens and shifted dates (and so the hashing
+            # embedder's vectors and every ranking) are the same on every run.
+            Vault.open(settings, random=seeded_random(SEED)).close()
             pipeline = open_pipeline(settings)
+            pipeline.vault.random = seeded_random(SEED)
             try:
                 pipeline.run([data])
             finally:
@@ -99,6 +105,12 @@ def test_run_matches_baseline_and_reports(good: RunResult, tmp_path: Path) -> No
     result = good
     report = build_report(result)
     assert report["overall"]["authorization_pass"] == 1.0
+    token_probes = {i.id: i.asker for i in result.items if i.asker in TOKEN_ASKERS}
+    assert len(token_probes) == len(TOKEN_ASKERS) * PATIENTS
+    for observed in result.outcomes:
+        if observed.item_id in token_probes:
+            assert observed.status == "refused"
+            assert observed.reason == EXPECTED_REASON[token_probes[observed.item_id]]
     assert report["overall"]["prompt_leak_rate"] == 0.0
     assert report["overall"]["adversarial_pass"] is not None
     assert report["overall"]["retrieval_recall_at_k"] is not None

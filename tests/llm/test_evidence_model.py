@@ -140,10 +140,19 @@ _NUMBERS = st.one_of(
     st.integers(0, 5000).map(str),
     st.decimals(0, 500, places=1, allow_nan=False, allow_infinity=False).map(str),
 )
-_TEXT = st.lists(st.one_of(_WORDS, _NUMBERS), min_size=1, max_size=8).map(" ".join)
+_TEXT = st.lists(
+    st.one_of(_WORDS, _NUMBERS, st.sampled_from([".", ";", "|"])), min_size=1, max_size=12
+).map(" ".join)
 _DATE = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))
 _TYPE = st.sampled_from(
-    ["Observation", "AllergyIntolerance", "MedicationRequest", "Condition", "Immunization"]
+    [
+        "Observation",
+        "AllergyIntolerance",
+        "MedicationRequest",
+        "Condition",
+        "Immunization",
+        "DocumentReference",
+    ]
 )
 _QUESTION = st.tuples(
     st.sampled_from(["latest", "most recent", "first", "trend of", "list", "what is the", ""]),
@@ -245,3 +254,83 @@ def test_ldl_is_not_answered_with_the_other_cholesterol_results() -> None:
     assert CITATION.findall(answer("latest HDL", evidence)) == ["3"]
     assert CITATION.findall(answer("most recent total cholesterol", evidence)) == ["2"]
     assert CITATION.findall(answer("latest cholesterol", evidence)) == ["1", "2", "3", "4"]
+
+
+# -- structured results before notes; notes quoted by their relevant statements ------------
+
+PROGRESS_NOTE = (
+    "DocumentReference note (Progress note) on 2025-08-17T13:00:00-07:00, part 1/1: "
+    "PROGRESS NOTE - [ORG-088607DA] Patient: [NAME-3A05F172] | MRN [MRN-614B7913] | "
+    "Visit: August 17, 2025 Provider: [NAME-40108CA3] S: [NAME-8E8E7C45] returns for a "
+    "routine visit. Accompanied today by her husband, [NAME-40AD3D45]. O: Wt 60.5 kg, HR 84, "
+    "BMI 24.9, BP 131/82 mmHg. Labs today: Glucose 95 mg/dL; Creatinine 0.9 mg/dL; "
+    "HbA1c 5.4%; Prior Glucose 72 on 2024-07-25. Prior HbA1c 5.6 on September 11, 2022. "
+    "A/P: 1. asthma: continue albuterol HFA 2 puffs q4-6h PRN. 2. Crohn's disease: monitor. "
+    "Follow up with Dr. Whitfield in 6 months."
+)
+A1C_TEXT = (
+    "Observation: Hemoglobin A1c/Hemoglobin.total in Blood (LOINC 4548-4) = {} % on {}; "
+    "category Laboratory; status final."
+)
+
+
+def _a1c(value: str, when: str) -> tuple[str, str, str]:
+    return ("Observation", A1C_TEXT.format(value, when), when)
+
+
+def test_latest_lab_is_the_newest_result_even_when_a_later_note_restates_it() -> None:
+    evidence = _items(
+        _a1c("5.4", "2025-08-17T12:45:00-07:00"),
+        _a1c("5.6", "2022-09-11T14:46:00-07:00"),
+        ("DocumentReference", PROGRESS_NOTE, "2025-08-17T13:00:00-07:00"),
+    )
+    result = answer("What is the latest HbA1c?", evidence)
+    assert CITATION.findall(result) == ["1"]
+    assert "= 5.4 % on 2025-08-17T12:45:00-07:00" in result
+    assert "PROGRESS NOTE" not in result
+    assert "[NAME-" not in result
+    # the trend is the results too, not the note's restatement of them
+    assert CITATION.findall(answer("HbA1c trend over time", evidence)) == ["2", "1"]
+
+
+def test_a_note_answers_only_without_a_result_and_is_quoted_by_its_statement() -> None:
+    evidence = _items(
+        ("DocumentReference", PROGRESS_NOTE, "2025-08-17T13:00:00-07:00"),
+        ("Observation", "Observation: Body weight = 60.5 kg", "2025-08-17T12:40:00-07:00"),
+    )
+    result = answer("What is the latest HbA1c?", evidence)
+    line = "- 2025-08-17T13:00:00-07:00: Progress note: HbA1c 5.4% [1]"
+    assert result.splitlines()[1:] == [line]
+    # in date order every statement about it is quoted, earlier values included
+    history = answer("history of HbA1c", evidence)
+    assert history.splitlines()[1:] == [
+        "- 2025-08-17T13:00:00-07:00: Progress note: HbA1c 5.4% … "
+        "Prior HbA1c 5.6 on September 11, 2022. [1]"
+    ]
+
+
+def test_list_answers_quote_the_statement_of_a_note_not_the_passage() -> None:
+    evidence = _items(
+        ("DocumentReference", PROGRESS_NOTE, "2025-08-17T13:00:00-07:00"),
+        (
+            "Observation",
+            "Observation note (Body weight) on 2024-02-01, part 1/1: Scale recalibrated. "
+            "Weight rechecked by nurse; asthma stable per patient.",
+            "2024-02-01",
+        ),
+    )
+    result = answer("asthma", evidence)
+    assert result.splitlines()[1:] == [
+        "- 2024-02-01: Body weight: asthma stable per patient. [2]",
+        "- 2025-08-17T13:00:00-07:00: Progress note: A/P: 1. asthma: continue albuterol HFA "
+        "2 puffs q4-6h PRN. [1]",
+    ]
+
+
+def test_asked_words_spread_over_statements_quote_each_of_those_statements() -> None:
+    note = "Clinic note (Telephone note), part 1/1: Neighbour's dog was loose. Pain settled. It bit her hand."
+    evidence = _items(("DocumentReference", note, "2020-01-01"))
+    result = answer("Which hand did the dog injure?", evidence)
+    assert result.splitlines()[1:] == [
+        "- 2020-01-01: Telephone note: Neighbour's dog was loose. … It bit her hand. [1]"
+    ]

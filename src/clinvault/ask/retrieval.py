@@ -4,7 +4,8 @@ Every read names the patient token (``SearchQuery`` cannot be built without one,
 index checks every returned chunk). For ``latest``/``trend`` questions the concept's codes
 come from the built-in LOINC map or, failing that, from the codes of the best search hits;
 ``index.latest`` then returns that concept's results newest first, so the newest of twenty
-look-alike values is in the evidence even when search ranks an older one higher. A ``trend``
+look-alike values is in the evidence even when search ranks an older one higher. Structured
+results lead; note passages carrying the same code (an Observation's annotation) follow. A ``trend``
 or ``list`` question gets every record it reads (up to ``candidates``), however small
 ``top_k`` is: a list cut at ``top_k`` would silently drop allergies or vaccines.
 """
@@ -71,7 +72,8 @@ class Retriever:
             if codes:
                 newest = self._index.latest(patient, codes=codes, limit=self._candidates)
                 if intent.kind == "latest":
-                    leading = [_found(c, scores, "latest") for c in newest[:LATEST_FIRST]]
+                    first = _structured_first(newest)[:LATEST_FIRST]
+                    leading = [_found(c, scores, "latest") for c in first]
                 else:
                     leading = [_found(c, scores, "trend") for c in reversed(newest)]
         elif intent.resource_types:
@@ -87,6 +89,12 @@ class Retriever:
 
 def _found(chunk: Chunk, scores: dict[str, float], source: Source) -> Evidence:
     return Evidence(chunk, scores.get(chunk.chunk_id, 0.0), source)
+
+
+def _structured_first(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Result records before note passages that carry the same code (an annotation on an
+    Observation), each group newest first: the newest results lead a ``latest`` answer."""
+    return [c for c in chunks if c.kind == "resource"] + [c for c in chunks if c.kind != "resource"]
 
 
 def _codes_of_best_hits(hits: Sequence[Hit]) -> tuple[str, ...]:

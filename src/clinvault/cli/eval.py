@@ -3,6 +3,7 @@
     clinvault eval build --out eval/dataset.jsonl [--truth cohort/truth.jsonl]
     clinvault eval run --dataset FILE [--model ROUTE] [--top-k K] [--out DIR]
     clinvault eval compare BASELINE.json CANDIDATE.json [--max-drop 0.02]
+    clinvault eval ablation --cohort SYNTH_DIR [--patients N] [--out DIR]
 
 ``compare`` exits 1 and names every metric that regressed beyond tolerance.
 """
@@ -80,13 +81,7 @@ def run(
     with reported_errors(exit_code=1):
         items = read_dataset(dataset)
         runner = EvalRunner(settings, top_k=top_k, truth=load_truth(truth))
-        bar = Progress(
-            TextColumn("[bold]asking"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        )
+        bar = _ask_progress()
         with bar:
             task = bar.add_task("ask", total=len(items))
             result = runner.run(items, on_item=lambda _: bar.advance(task))
@@ -94,13 +89,81 @@ def run(
         write_report(report, out_dir / "report.json")
         (out_dir / "report.html").write_text(render_html(report), encoding="utf-8")
     for metric, value in report["overall"].items():
-        shown = "unmeasured" if value is None else f"{value:.3f}"
-        out.print(f"{metric:28} {shown}")
+        out.print(f"{metric:28} {_shown(value)}")
     for gap in report["gaps"]["flagged"]:
         err.print(
             f"[yellow]slice gap:[/yellow] {gap['metric']} by {gap['dimension']}: {gap['gap']:.3f}"
         )
     out.print(f"report: {out_dir / 'report.json'}, {out_dir / 'report.html'}")
+
+
+@eval_app.command("ablation")
+def ablation(
+    cohort: Annotated[
+        Path, typer.Option("--cohort", help="`clinvault synth` output folder (with truth.jsonl)")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="report folder")] = Path("eval-ablation"),
+    patients: Annotated[
+        int | None, typer.Option("--patients", min=1, help="use the first N patients")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="litellm model route, e.g. clinvault/evidence")
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", min=1, help="override the retrieval depth")
+    ] = None,
+    work: Annotated[
+        Path | None,
+        typer.Option("--work", help="keep both throwaway homes here (default: a temp folder)"),
+    ] = None,
+) -> None:
+    """Evaluate a synthetic cohort with pseudonymization on and off, in throwaway homes.
+
+    Refuses any folder that is not `clinvault synth` output. Writes DIR/<arm>/report.json,
+    report.html, DIR/ablation.json and ablation.html (deltas: on minus off)."""
+    settings = load_settings()
+    if model is not None:
+        settings = settings.model_copy(
+            update={"llm": settings.llm.model_copy(update={"model": model})}
+        )
+    from clinvault.eval.ablation.cohort import open_synthetic_cohort
+    from clinvault.eval.ablation.run import AblationOptions, run_ablation
+
+    with reported_errors(exit_code=1):
+        chosen = open_synthetic_cohort(cohort, patients)
+        bar = _ask_progress()
+        with bar:
+            task = bar.add_task("ask", total=None)
+            summary = run_ablation(
+                settings,
+                chosen,
+                out_dir,
+                options=AblationOptions(top_k=top_k),
+                work=work,
+                on_item=lambda _: bar.advance(task),
+            )
+    on, off = list(summary["arms"])
+    out.print(f"{'metric':28} {on:>14} {off:>16} {'delta':>8}")
+    for metric, row in summary["metrics"].items():
+        cells = [_shown(row[on]), _shown(row[off]), _shown(row["delta"], signed=True)]
+        out.print(f"{metric:28} {cells[0]:>14} {cells[1]:>16} {cells[2]:>8}")
+    out.print(f"report: {out_dir / 'ablation.json'}, {out_dir / 'ablation.html'}")
+
+
+def _shown(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "unmeasured"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
+def _ask_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]asking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
 
 
 @eval_app.command("compare")

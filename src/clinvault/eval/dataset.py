@@ -24,7 +24,17 @@ from typing import Any, Literal, get_args
 from clinvault.errors import InputError, UnusableInputError
 
 Expect = Literal["answer", "abstain", "refuse", "pseudonymous"]
-Asker = Literal["clinician", "other-clinician", "researcher", "revoked-clinician", "unknown-user"]
+Asker = Literal[
+    "clinician",
+    "other-clinician",
+    "researcher",
+    "revoked-clinician",
+    "unknown-user",
+    "expired-token",
+    "forged-token",
+]
+TOKEN_ASKERS = ("expired-token", "forged-token")
+"""Askers that present a bearer token the API must refuse (``clinvault.eval.token_probes``)."""
 EXPECTS: tuple[str, ...] = get_args(Expect)
 ASKERS: tuple[str, ...] = get_args(Asker)
 SLICE_DIMENSIONS = ("sex", "age_band", "race", "ethnicity", "language")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Status = Literal["answered", "not-answerable", "refused", "blocked", "error"]
+PROBE_UNAVAILABLE = "probe-unavailable"
+"""Reason of a probe that could not be run here (its metric stays unmeasured)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,13 +37,13 @@ def _fmt(value: Any) -> str:
 
 def _bars_with_errors(rows: Sequence[tuple[str, float, list[float] | None, int]]) -> str:
     """Horizontal bars on a 0..1 scale, each with its 95% interval as an error bar."""
-    label_w, plot_w = 170, WIDTH - 230
+    label_w, plot_w = 200, WIDTH - 260
     height = BAR_HEIGHT * len(rows) + 24
     parts = [f'<svg width="{WIDTH}" height="{height}" role="img">']
     for i, (label, value, ci, n) in enumerate(rows):
         y = 4 + i * BAR_HEIGHT
         w = max(0.0, min(1.0, value)) * plot_w
-        parts.append(f'<text x="0" y="{y + 13}">{escape(label[:26])} (n={n})</text>')
+        parts.append(f'<text x="0" y="{y + 13}">{escape(label[:20])} (n={n})</text>')
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{BAR_HEIGHT - 6}" fill="#4a78c2"/>'
         )
@@ -104,11 +104,13 @@ def render_html(report: Mapping[str, Any]) -> str:
         )
         + "</p>"
     )
-    body.append("<h2>Overall</h2><table><tr><th>metric</th><th>value</th></tr>")
+    body.append('<section id="overall"><h2>Overall</h2>')
+    body.append("<table><tr><th>metric</th><th>value</th></tr>")
     body.extend(f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in overall.items())
-    body.append("</table>")
+    body.append("</table></section>")
     gaps = report.get("gaps", {})
-    body.append(f"<h2>Largest slice gaps (threshold {_fmt(gaps.get('threshold'))})</h2>")
+    threshold = _fmt(gaps.get("threshold"))
+    body.append(f'<section id="gaps"><h2>Largest slice gaps (threshold {threshold})</h2>')
     flagged = gaps.get("flagged") or []
     if flagged:
         body.append(
@@ -122,7 +124,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         body.append("</table>")
     else:
         body.append("<p>No gap above the threshold.</p>")
-    body.append("<h2>Metrics by slice (mean, 95% bootstrap interval)</h2>")
+    body.append("</section>")
+    body.append('<section id="slices"><h2>Metrics by slice (mean, 95% bootstrap interval)</h2>')
     for dimension, values in report.get("slices", {}).items():
         for metric in KEY_METRICS:
             rows = [
@@ -133,11 +136,13 @@ def render_html(report: Mapping[str, Any]) -> str:
             if rows:
                 body.append(f"<h3>{escape(metric)} by {escape(dimension)}</h3>")
                 body.append(_bars_with_errors(rows))
-    body.append("<h2>Latency per question</h2>")
+    body.append('</section><section id="latency"><h2>Latency per question</h2>')
     body.append(_histogram(report.get("latencies_ms", [])))
+    body.append('</section><section id="coverage">')
     body.append("<h2>Citation coverage (share of statements cited) by category</h2>")
     coverage = _coverage_by_category(report.get("items", []))
     body.append(_bars_with_errors(coverage) if coverage else '<p class="muted">unmeasured</p>')
+    body.append("</section>")
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         "<title>clinvault evaluation report</title>"

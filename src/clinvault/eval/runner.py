@@ -12,18 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clinvault.access import AccessStore
-from clinvault.ask import AskResult, AskService, open_ask_service
+from clinvault.ask import AskResult, AskService
+from clinvault.audit import AuditLog
 from clinvault.errors import AccessDenied, ClinvaultError, EgressBlocked
-from clinvault.eval.dataset import EvalItem
+from clinvault.eval.arms import PSEUDONYMIZED, Arm
+from clinvault.eval.dataset import TOKEN_ASKERS, EvalItem
 from clinvault.eval.identifiers import patient_matcher
 from clinvault.eval.metrics.aggregate import Figures, aggregate, latency_figures
 from clinvault.eval.metrics.privacy import leaked_kinds
 from clinvault.eval.metrics.scoring import ITEM_METRICS, Scores, score_item
-from clinvault.eval.outcome import ItemOutcome
+from clinvault.eval.outcome import PROBE_UNAVAILABLE, ItemOutcome
 from clinvault.eval.principals import EVAL_USERS, prepare_principals
 from clinvault.eval.recording_llm import RecordingLLM
+from clinvault.eval.token_probes import TokenProbes
 from clinvault.index import open_embedder, open_index
-from clinvault.llm import EgressGuard, LLMClient
+from clinvault.llm import LLMClient, PromptGuard
 from clinvault.model import Chunk
 from clinvault.settings import Settings
 from clinvault.vault import Vault
@@ -71,10 +74,10 @@ def scan_index(settings: Settings, matchers: dict[str, IdentifierMatcher]) -> In
     return IndexScan(chunks, leaking, len(chunks))
 
 
-def _default_llm(settings: Settings) -> LLMClient:
+def _default_llm(settings: Settings, guard: PromptGuard) -> LLMClient:
     from clinvault.llm.litellm_client import LiteLLMClient  # imports litellm: only here
 
-    return LiteLLMClient(settings.llm, guard=EgressGuard())
+    return LiteLLMClient(settings.llm, guard=guard)
 
 
 class EvalRunner:
@@ -85,9 +88,12 @@ class EvalRunner:
         llm: LLMClient | None = None,
         top_k: int | None = None,
         truth: dict[str, dict[str, Any]] | None = None,
+        arm: Arm = PSEUDONYMIZED,
     ) -> None:
+        """``llm`` replaces the client built from ``settings.llm`` with ``arm``'s guard."""
         self._settings = settings
-        self._llm = RecordingLLM(llm if llm is not None else _default_llm(settings))
+        self._arm = arm
+        self._llm = RecordingLLM(llm if llm is not None else _default_llm(settings, arm.guard()))
         self._top_k = top_k or settings.retrieval.top_k
         self._truth = truth or {}
         self._reference_cache: _References | None = None
@@ -98,8 +104,10 @@ class EvalRunner:
         return self._reference_cache
 
     def run(self, items: Sequence[EvalItem], on_item: OnItem | None = None) -> RunResult:
-        vault = Vault.open(self._settings)
+        vault = self._arm.open_vault(self._settings)
+        audit = AuditLog.open(self._settings, vault.keys)
         try:
+            probes = TokenProbes(self._settings, vault, audit)
             patients = {item.patient for item in items}
             tokens = {p: vault.patient_token(p) for p in patients}
             known = {p: t for p, t in tokens.items() if vault.store.get_patient(t) is not None}
@@ -107,19 +115,25 @@ class EvalRunner:
             self._reference_cache = None
             self._prepare_users(vault, known)
             scan = scan_index(self._settings, matchers)
-            service = open_ask_service(self._settings, llm=self._llm)
+            service = self._arm.open_service(self._settings, self._llm)
             try:
                 outcomes = []
                 for item in items:
                     token = tokens[item.patient]
+                    principal = self._principal(probes, item)
                     outcomes.append(
-                        self._ask(service, vault, item, token, matchers.get(token), scan.chunks)
+                        self._ask(
+                            service, vault, item, principal, token, matchers.get(token), scan.chunks
+                        )
+                        if isinstance(principal, str)
+                        else principal
                     )
                     if on_item is not None:
                         on_item(item)
             finally:
                 service.close()
         finally:
+            audit.close()
             vault.close()
         return self._result(list(items), outcomes, scan)
 
@@ -135,6 +149,7 @@ class EvalRunner:
         service: AskService,
         vault: Vault,
         item: EvalItem,
+        principal: str,
         token: str,
         matcher: IdentifierMatcher | None,
         chunks: dict[str, Chunk],
@@ -142,7 +157,7 @@ class EvalRunner:
         self._llm.take()
         try:
             result = service.ask(
-                EVAL_USERS[item.asker],
+                principal,
                 item.patient,
                 item.question,
                 purpose=item.purpose,
@@ -155,6 +170,21 @@ class EvalRunner:
         except ClinvaultError as exc:
             return self._failed(item, "error", type(exc).__name__, matcher)
         return self._answered(vault, item, token, result, matcher, chunks)
+
+    def _principal(self, probes: TokenProbes, item: EvalItem) -> str | ItemOutcome:
+        """Who asks ``item``; a token probe's token goes through the API's verification
+        first, and its refusal is the item's outcome."""
+        if item.asker not in TOKEN_ASKERS:
+            return EVAL_USERS[item.asker]
+        check = probes.present(item.asker, EVAL_USERS["clinician"], "clinician")
+        return (
+            check.subject if check.subject is not None else self._refused_token(item, check.reason)
+        )
+
+    def _refused_token(self, item: EvalItem, reason: str | None) -> ItemOutcome:
+        """A probe token the API would have refused: nothing was asked, nothing was sent."""
+        status: Any = "error" if reason == PROBE_UNAVAILABLE else "refused"
+        return ItemOutcome(item.id, status, reason, top_k=self._top_k)
 
     def _prompt_leaks(self, matcher: IdentifierMatcher | None) -> tuple[str, ...] | None:
         prompts = self._llm.take()
@@ -220,6 +250,7 @@ class EvalRunner:
             "patients": len({i.patient for i in items}),
             "top_k": self._top_k,
             "model": self._settings.llm.model,
+            "arm": self._arm.name,
             "embedder": self._settings.index.embedder.backend,
             "statuses": statuses,
             "index_chunks_scanned": scan.scanned_chunks,

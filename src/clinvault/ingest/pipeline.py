@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from clinvault.ingest.chunker import Chunker
 from clinvault.ingest.leak_gate import LeakGate
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
+from clinvault.ingest.privacy import IndexPrivacy, Pseudonymizing
 from clinvault.ingest.report import IngestReport, Problem
 from clinvault.ingest.summary import age_text, summary_text
 from clinvault.model import Chunk
@@ -61,6 +62,8 @@ class IngestPipeline:
     care_team: CareTeamSink | None = None
     notes: NoteScrubber = field(default_factory=lambda: NoteScrubber(None))
     """Free-text PHI detection over notes; without a detector only known identifiers go."""
+    privacy: IndexPrivacy = field(default_factory=Pseudonymizing)
+    """What the index sees of each resource, and which chunks pass the leak gate."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         report = IngestReport()
@@ -184,7 +187,8 @@ class IngestPipeline:
             over_cap = bool(age and age.endswith("+"))
             pseudonymizer = vault.pseudonymizer(ctx, age_over_cap=over_cap)
             # Learn every identifier first: the patient, then people and places it references.
-            pseudo_patient = pseudonymizer.pseudonymize(raw_patient) if raw_patient else None
+            privacy = self.privacy
+            pseudo_patient = privacy.resource(pseudonymizer, raw_patient) if raw_patient else None
             for shared_key in _referenced(items, linkage, shared):
                 item = shared[shared_key]
                 if shared_key.split("/", 1)[0] in NAMED_SHARED_TYPES:
@@ -206,14 +210,15 @@ class IngestPipeline:
                 pseudo = (
                     pseudo_patient
                     if (k == patient_ref and pseudo_patient is not None)
-                    else pseudonymizer.pseudonymize(i.resource)
+                    else privacy.resource(pseudonymizer, i.resource)
                 )
                 pseudos.append(pseudo)
                 rtype = str(i.resource.get("resourceType"))
                 if k in changed_keys and rtype != "Patient" and rtype not in unindexed:
                     to_chunk.append((k, i, pseudo))
             notes = [(k, n) for k, i, _ in to_chunk for n in note_texts(i.resource)]
-            scrubbed = self.notes.scrub_all(ctx, [n.text for _, n in notes])
+            patient_notes = self.notes.for_patient(i.resource for _, i in keyed)
+            scrubbed = patient_notes.scrub_all(ctx, [n.text for _, n in notes])
             notes_by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
             for (k, note), text in zip(notes, scrubbed, strict=True):
                 notes_by_key[k].append((note.part, text))
@@ -231,13 +236,9 @@ class IngestPipeline:
                     )
                 )
 
-            # Values learned from resources read later (an insurer named in a claim, a
-            # practitioner in an encounter) are replaced in every chunk before the gate.
-            for key, chunks in chunks_by_key.items():
-                chunks_by_key[key] = [_rescanned(c, ctx) for c in chunks]
             gate = LeakGate(ctx.matcher, self._gate_values(raw_patient, keyed))
             all_chunks = [c for chunks in chunks_by_key.values() for c in chunks]
-            passed, refused = gate.check(all_chunks)
+            passed, refused = privacy.admit(ctx, all_chunks, gate)
             for refusal in refused:
                 report.rejected.append(
                     Problem(
@@ -287,14 +288,6 @@ def _looks_like_id(value: str) -> bool:
     """Source ids such as ``Stroke`` or ``example`` are words, not identifiers; ids with a
     digit (uuids, record numbers) are what the gate looks for."""
     return any(ch.isdigit() for ch in value)
-
-
-def _rescanned(chunk: Chunk, ctx: PatientContext) -> Chunk:
-    text = ctx.replace_known(chunk.text)
-    display = ctx.replace_known(chunk.display) if chunk.display else chunk.display
-    if text == chunk.text and display == chunk.display:
-        return chunk
-    return replace(chunk, text=text, display=display)
 
 
 def _walk_references(value: Any) -> Iterator[str]:

@@ -10,8 +10,13 @@ weights. It is honest rather than clever:
   oldest, anything else lists the matching items in date order;
 - "current / active" medications, conditions or allergies leave out the records whose text
   shows they ended (status stopped or completed, clinical status resolved, an abatement ...);
+- structured records (a result, a prescription ...) answer before notes: a note answers only
+  when no record matches, so "the latest HbA1c" is the newest HbA1c result even when a note
+  written later restates it;
 - every answer line quotes one item's date and text verbatim and cites it as ``[n]``, so every
-  number or date in an answer occurs in the item it cites; prose carries no numbers;
+  number or date in an answer occurs in the item it cites; prose carries no numbers. A record
+  is quoted whole, a note passage only by its statements that mention what was asked
+  (``Progress note: HbA1c 5.4%``, see ``evidence_quotes``);
 - when nothing matches it says so and cites nothing;
 - evidence is only ever quoted, never interpreted: instructions inside it change nothing.
 """
@@ -21,7 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
+from clinvault.llm.evidence_quotes import prefer_structured, quoted_text
 from clinvault.llm.prompt import EvidenceItem, defang_citations
 
 NOT_ANSWERED = "The provided records do not answer this question."
@@ -239,8 +246,9 @@ def understand(question: str) -> Ask:
     )
 
 
-def _score(ask: Ask, item: EvidenceItem) -> int:
-    text = item.text.casefold()
+def _score(ask: Ask, text: str) -> int:
+    """How well ``text`` matches: 2 per concept it shows, 1 per free term it contains."""
+    text = text.casefold()
     stems = {_stem(word) for word in _words(text)}
     concept_score = sum(
         2 for concept in ask.concepts if any(_contains(text, p) for p in concept.shown_as)
@@ -249,7 +257,11 @@ def _score(ask: Ask, item: EvidenceItem) -> int:
 
 
 def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
-    """The items that answer ``ask``: best term overlap, limited to the asked record kinds."""
+    """The items that answer ``ask``: best term overlap, limited to the asked record kinds.
+
+    Structured records win over notes: a note answers only when no record does, so "the
+    latest HbA1c" is the newest HbA1c result even when a later note restates it.
+    """
     if ask.categories:
         wanted = set().union(*(c.resource_types for c in ask.categories))
         candidates = [item for item in evidence if item.resource_type in wanted]
@@ -258,10 +270,11 @@ def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     else:
         candidates = list(evidence)
     if not ask.has_subject:
-        return candidates if ask.categories else []
-    scored = [(_score(ask, item), item) for item in candidates]
-    best = max((score for score, _ in scored), default=0)
-    return [item for score, item in scored if score == best] if best >= _required(ask) else []
+        return prefer_structured(candidates) if ask.categories else []
+    required = _required(ask)
+    pool = prefer_structured([item for item in candidates if _score(ask, item.text) >= required])
+    best = max((_score(ask, item.text) for item in pool), default=0)
+    return [item for item in pool if _score(ask, item.text) == best]
 
 
 def _ended(ask: Ask, item: EvidenceItem) -> bool:
@@ -301,8 +314,10 @@ def _intro(ask: Ask, chosen: Sequence[EvidenceItem]) -> str:
     return f"The {edge} matching record in the provided evidence:"
 
 
-def answer_line(item: EvidenceItem) -> str:
-    text = defang_citations(item.text)
+def answer_line(ask: Ask, item: EvidenceItem) -> str:
+    """``- date: quote [n]``: a record whole, only the relevant statements of a note."""
+    quote = quoted_text(item, partial(_score, ask), _required(ask), newest=ask.order == "latest")
+    text = defang_citations(quote)
     return f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]"
 
 
@@ -312,4 +327,4 @@ def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
     chosen = order(ask, select(ask, evidence))
     if not chosen:
         return NOT_ANSWERED
-    return "\n".join([_intro(ask, chosen), *(answer_line(item) for item in chosen)])
+    return "\n".join([_intro(ask, chosen), *(answer_line(ask, item) for item in chosen)])
