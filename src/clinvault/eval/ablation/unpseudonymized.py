@@ -88,14 +88,16 @@ class Unpseudonymized:
     def open_pipeline(self, settings: Settings) -> OpenPipeline:
         vault = Vault.open(settings)
         embedder = open_embedder(settings)
+        access_store = AccessStore.open(settings, vault.keys)
         return OpenPipeline(
             settings=settings,
             vault=vault,
             embedder=embedder,
             index=open_index(settings, embedder.dimension),
             notes=_OriginalNotes(),
-            care_team=CareTeamRecorder(AccessStore.open(settings)),
+            care_team=CareTeamRecorder(access_store),
             privacy=_OriginalResources(self.cohort),
+            closers=[access_store.close],
         )
 
     def open_vault(self, settings: Settings) -> Vault:
