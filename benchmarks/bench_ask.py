@@ -9,7 +9,11 @@ the egress guard blocks (a note chunk still holding a third party's phone number
 ingestion ran without free-text PHI detection) are counted and left out of the figures.
 
     .venv/bin/python benchmarks/bench_ask.py [--patients 20] [--rounds 3]
-        [--embedder hashing|sentence-transformers]
+        [--embedder hashing|sentence-transformers] [--home DIR]
+
+``--home DIR`` reuses a home that already holds an ingested ``clinvault synth`` cohort in
+``DIR/cohort`` (e.g. the 100-patient evaluation home) with the embedder it was built with;
+the bench user is added there (audit records are appended to its log).
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def prepare(home: Path, patients: int, embedder: str) -> tuple[Settings, list[st
         pipeline.run([home / "cohort"])
     finally:
         pipeline.close()
+    return settings, grant_all(settings, home)
+
+
+def grant_all(settings: Settings, home: Path) -> list[str]:
+    """The cohort's patient references, each granted to the bench user."""
     refs = []
     for bundle in sorted((home / "cohort").glob("*.json")):
         entries = json.loads(bundle.read_text()).get("entry", [])
@@ -70,13 +79,14 @@ def prepare(home: Path, patients: int, embedder: str) -> tuple[Settings, list[st
     vault = Vault.open(settings)
     store = AccessStore.open(settings, vault.keys)
     try:
-        store.add_user(USER, "clinician")
+        if store.principal(USER) is None:
+            store.add_user(USER, "clinician")
         for ref in refs:
             store.grant(USER, ref)
     finally:
         store.close()
         vault.close()
-    return settings, refs
+    return refs
 
 
 def main() -> None:
@@ -84,10 +94,16 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--embedder", default="hashing")
+    parser.add_argument("--home", type=Path, help="an already ingested synth cohort home")
     args = parser.parse_args()
     root = TMPFS if TMPFS.is_dir() else None
     with tempfile.TemporaryDirectory(prefix="clinvault-bench-ask-", dir=root) as folder:
-        settings, refs = prepare(Path(folder), args.patients, args.embedder)
+        if args.home is not None:
+            settings = Settings.load(home=args.home)
+            refs = grant_all(settings, args.home)
+            args.embedder = settings.index.embedder.backend
+        else:
+            settings, refs = prepare(Path(folder), args.patients, args.embedder)
         service = open_ask_service(settings)
         laps: dict[str, list[float]] = {stage: [] for stage in STAGES}
         blocked = 0
