@@ -5,14 +5,19 @@ weights. It is honest rather than clever:
 
 - it selects the items that answer the question by term overlap with the item text (which
   includes the code display), with synonyms for common clinical asks ("allergies" means
-  ``AllergyIntolerance`` items, "a1c" matches "Hemoglobin A1c" ...);
+  ``AllergyIntolerance`` items, "a1c" matches "Hemoglobin A1c" ...); words are compared by
+  stem and synonym group (``evidence_terms``: "walk each day" finds "walks ... daily", "pet"
+  finds "two cats", "occupation" finds "Works as a welder"); a subject of two or more words
+  must be matched by at least two of them, else the model abstains;
 - "latest / most recent / last" keeps the items with the newest date, "first / earliest" the
   oldest, anything else lists the matching items in date order;
 - "current / active" medications, conditions or allergies leave out the records whose text
   shows they ended (status stopped or completed, clinical status resolved, an abatement ...);
+  "stopped / completed / past" ones keep only those records;
 - structured records (a result, a prescription ...) answer before notes: a note answers only
   when no record matches, so "the latest HbA1c" is the newest HbA1c result even when a note
-  written later restates it;
+  written later restates it; among notes, one with a single statement that answers beats one
+  whose matching words are scattered over several statements;
 - every answer line quotes one item's date and text verbatim and cites it as ``[n]``, so every
   number or date in an answer occurs in the item it cites; prose carries no numbers. A record
   is quoted whole, a note passage only by its statements that mention what was asked
@@ -24,11 +29,12 @@ weights. It is honest rather than clever:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from clinvault.llm.evidence_quotes import prefer_structured, quoted_text
+from clinvault.llm.evidence_quotes import best_statement_score, prefer_structured, quoted_text
+from clinvault.llm.evidence_terms import key, keys, words
 from clinvault.llm.prompt import EvidenceItem, defang_citations
 
 NOT_ANSWERED = "The provided records do not answer this question."
@@ -144,6 +150,11 @@ LATEST_WORDS = _wordset("latest last recent newest lately")
 CURRENT_WORDS = _wordset("current currently now active ongoing")
 EARLIEST_WORDS = _wordset("first earliest oldest initial")
 TREND_WORDS = _wordset("trend trends trending trajectory progression over time history")
+ENDED_WORDS = _wordset(
+    "stopped discontinued completed ended finished resolved inactive former previous "
+    "previously prior past"
+)
+"""Words that ask for the records that are no longer current ("stopped medications")."""
 
 STOPWORDS = _wordset(
     """
@@ -153,10 +164,14 @@ STOPWORDS = _wordset(
     this those to tell us was we were what when where which who whom whose why will with would
     you your patient patients patient's record records recorded documented known value values
     result results level levels reading readings measurement measurements test tests number
-    numbers date dates ago any has there been time times since
+    numbers date dates ago any has there been time times since many much per up
+    infant infants child children baby babies kid kids toddler newborn boy girl man woman
+    receive received receiving given gotten got undergo underwent undergone use uses used using
     """
 )
-"""Question words that carry no subject: they never make an item match."""
+"""Question words that carry no subject: they never make an item match. The patient named
+as "the infant" or "the child" is still the patient; "received", "undergone" or "use" say
+nothing about what was received or used."""
 
 ENDED = re.compile(
     r"\b(?:clinical status|verification|status) (?:stopped|completed|cancelled|"
@@ -164,8 +179,6 @@ ENDED = re.compile(
     re.IGNORECASE,
 )
 """How a rendered medication, condition or allergy shows that it is no longer current."""
-
-_WORD = re.compile(r"[a-z0-9][a-z0-9'.-]*[a-z0-9]|[a-z0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +192,9 @@ class Ask:
     """``latest``, ``earliest`` or ``chronological``."""
     current_only: bool = False
     """The question asks for current records of kinds that can end ("current medications")."""
+    ended_only: bool = False
+    """The question asks for the records of kinds that can end that have ended ("stopped
+    medications", "past problems")."""
 
     @property
     def has_subject(self) -> bool:
@@ -193,19 +209,6 @@ def _contains(text: str, phrase: str) -> bool:
     return _phrase_pattern(phrase).search(text) is not None
 
 
-def _stem(word: str) -> str:
-    word = word.removesuffix("'s")
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
-
-
 def understand(question: str) -> Ask:
     """Split a question into the record kinds, concepts and free terms it asks about."""
     text = question.casefold()
@@ -216,14 +219,18 @@ def understand(question: str) -> Ask:
             concepts.append(concept)
             for phrase in hits:
                 text = _phrase_pattern(phrase).sub(" ", text)
-    words = _words(text)
-    word_set = set(words)
+    asked = words(text)
+    word_set = set(asked)
     categories = tuple(c for c in CATEGORIES if c.words & word_set)
     category_words = set().union(*(c.words for c in categories)) if categories else set()
+    can_end = any(c.can_end for c in categories)
+    ended_only = bool(word_set & ENDED_WORDS) and can_end
     intent_words = LATEST_WORDS | CURRENT_WORDS | EARLIEST_WORDS | TREND_WORDS
+    if ended_only:
+        intent_words |= ENDED_WORDS
     terms = frozenset(
-        _stem(word)
-        for word in words
+        key(word)
+        for word in asked
         if word not in STOPWORDS
         and word not in intent_words
         and word not in category_words
@@ -236,45 +243,58 @@ def understand(question: str) -> Ask:
         order = "earliest"
     else:
         order = "chronological"
-    current_only = bool(word_set & CURRENT_WORDS) and any(c.can_end for c in categories)
+    current_only = bool(word_set & CURRENT_WORDS) and can_end and not ended_only
     return Ask(
         categories=categories,
         concepts=tuple(concepts),
         terms=terms,
         order=order,
         current_only=current_only,
+        ended_only=ended_only,
     )
 
 
 def _score(ask: Ask, text: str) -> int:
     """How well ``text`` matches: 2 per concept it shows, 1 per free term it contains."""
     text = text.casefold()
-    stems = {_stem(word) for word in _words(text)}
     concept_score = sum(
         2 for concept in ask.concepts if any(_contains(text, p) for p in concept.shown_as)
     )
-    return concept_score + len(ask.terms & stems)
+    return concept_score + len(ask.terms & keys(text))
 
 
 def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     """The items that answer ``ask``: best term overlap, limited to the asked record kinds.
 
     Structured records win over notes: a note answers only when no record does, so "the
-    latest HbA1c" is the newest HbA1c result even when a later note restates it.
+    latest HbA1c" is the newest HbA1c result even when a later note restates it. Among notes,
+    one with a statement that answers by itself ("Lives with his two cats") beats one whose
+    matching words are scattered over unrelated statements.
     """
     if ask.categories:
         wanted = set().union(*(c.resource_types for c in ask.categories))
         candidates = [item for item in evidence if item.resource_type in wanted]
         if ask.current_only:
             candidates = [item for item in candidates if not _ended(ask, item)]
+        if ask.ended_only:
+            candidates = [item for item in candidates if _ended(ask, item)]
     else:
         candidates = list(evidence)
     if not ask.has_subject:
         return prefer_structured(candidates) if ask.categories else []
     required = _required(ask)
-    pool = prefer_structured([item for item in candidates if _score(ask, item.text) >= required])
-    best = max((_score(ask, item.text) for item in pool), default=0)
-    return [item for item in pool if _score(ask, item.text) == best]
+    score = partial(_score, ask)
+    pool = prefer_structured([item for item in candidates if score(item.text) >= required])
+    ranks = {item.n: _rank(item, score) for item in pool}
+    best = max(ranks.values(), default=(0, 0))
+    return [item for item in pool if ranks[item.n] == best]
+
+
+def _rank(item: EvidenceItem, score: Callable[[str], int]) -> tuple[int, int]:
+    """How well ``item`` answers: its best statement's score (a note's), then its own."""
+    whole = score(item.text)
+    statement = best_statement_score(item, score)
+    return (whole if statement is None else statement, whole)
 
 
 def _ended(ask: Ask, item: EvidenceItem) -> bool:

@@ -68,6 +68,14 @@ def statements(body: str) -> list[str]:
     return [part for part in parts if any(ch.isalnum() for ch in part)]
 
 
+def best_statement_score(item: EvidenceItem, score: Callable[[str], int]) -> int | None:
+    """The best ``score`` of one statement of a note; ``None`` for a structured record."""
+    note = note_passage(item)
+    if note is None:
+        return None
+    return max((score(statement) for statement in statements(note.body)), default=0)
+
+
 def relevant_statements(
     body: str, score: Callable[[str], int], required: int, *, newest: bool
 ) -> list[str]:
