@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from clinvault.cli.main import app
 from clinvault.ingest.service import open_pipeline
 from clinvault.settings import Settings
+from clinvault.vault import Vault
 from clinvault.vault.tokens import PATIENT_TOKEN_RE
 
 from .conftest import home_files_contain, truth
@@ -26,8 +27,40 @@ def _env(settings: Settings) -> dict[str, str]:
     }
 
 
+DATE_TYPES = {"DATE", "BIRTH_DATE"}
+
+
 def _known_phi(cohort: Path) -> list[str]:
-    return [p["value"] for t in truth(cohort) for p in t["phi"] if p["known_to_record"]]
+    """Known-to-record PHI other than dates: searched in the whole dump and home."""
+    return [
+        p["value"]
+        for t in truth(cohort)
+        for p in t["phi"]
+        if p["known_to_record"] and p["type"] not in DATE_TYPES
+    ]
+
+
+def _real_dates_where_planted(cohort: Path, settings: Settings) -> dict[str, list[str]]:
+    """Real dates by the token of the resource that holds them (birth dates: the Patient).
+
+    Dates are checked where they were planted: a string search over every chunk cannot tell
+    one patient's real date from another patient's shifted date (or another event's), which
+    by chance can be the same calendar day."""
+    vault = Vault.open(settings)
+    try:
+        planted: dict[str, list[str]] = {}
+        for t in truth(cohort):
+            patient_ref = f"Patient/{t['patient_id']}"
+            for p in t["phi"]:
+                if p["known_to_record"] and p["type"] in DATE_TYPES:
+                    refs = [w for w in p["where"] if "/" in w] or [patient_ref]
+                    for ref in refs:
+                        planted.setdefault(vault.resource_token(ref), []).append(p["value"])
+            born = t["demographics"]["birth_date"]
+            planted.setdefault(vault.resource_token(patient_ref), []).append(born)
+        return planted
+    finally:
+        vault.close()
 
 
 def test_synth_ingest_dump_leaks_nothing_the_record_knows(
@@ -53,16 +86,34 @@ def test_synth_ingest_dump_leaks_nothing_the_record_knows(
         "display",
     }
     dumped = dump.stdout.lower()
-    needles = _known_phi(cohort)
-    for t in truth(cohort):
-        needles.append(t["patient_id"])
-        needles.append(t["demographics"]["birth_date"])
-    assert needles
+    needles = _known_phi(cohort) + [t["patient_id"] for t in truth(cohort)]
     leaked = [
         n for n in needles if re.search(r"(?<!\w)" + re.escape(n.lower()) + r"(?!\w)", dumped)
     ]
     assert leaked == []
     assert home_files_contain(fast_settings.home, needles, fast_settings.master_key_file) == []
+    planted = _real_dates_where_planted(cohort, fast_settings)
+    by_resource: dict[str, str] = {}
+    for line in lines:
+        by_resource[line["resource"]] = by_resource.get(line["resource"], "") + json.dumps(line)
+    assert set(planted) <= set(by_resource), "every resource holding a date was indexed"
+    leaked_dates = [
+        (resource, date)
+        for resource, dates in planted.items()
+        for date in dates
+        if re.search(
+            r"(?<!\w)" + re.escape(date.lower()) + r"(?!\w)", by_resource[resource].lower()
+        )
+    ]
+    assert leaked_dates == []
+    summaries = {line["patient"]: line["text"] for line in lines if line["kind"] == "summary"}
+    vault = Vault.open(fast_settings)
+    try:
+        for t in truth(cohort):
+            summary = summaries[vault.patient_token(f"Patient/{t['patient_id']}")]
+            assert t["demographics"]["birth_date"] not in summary
+    finally:
+        vault.close()
 
 
 def test_reingest_creates_no_duplicates_and_changes_replace_chunks(

@@ -12,6 +12,10 @@ organisations. Three kinds of value are matched three ways, all in one pass over
 
 Short values (3 characters or fewer, e.g. a given name "An") match case-sensitively so that
 they do not erase every "an" in a note; everything else matches case-insensitively.
+
+Source ids are identifiers only when they read as codes (:func:`is_code_like`): ``f201``,
+``pat1``, a uuid or a long number, at any length. An id that is a plain word (``example``)
+or a short number (``150``) cannot be told from the same word or clinical value in a note.
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ BOUND = r"(?<![\w@.\-/])(?:{})(?![\w@]|\.\w|-\w)"
 class KnownValue:
     kind: str
     value: str
+
+
+def is_code_like(value: str) -> bool:
+    """Whether ``value`` reads as a code, not a word or a clinical number: it holds a digit
+    and either a letter (``f201``, ``pat1``, ``infant-twin-1``, a uuid) or at least
+    ``MIN_NUMBER_DIGITS`` digits (``123456``). ``example`` and ``150`` are not."""
+    digits = sum(ch.isdigit() for ch in value)
+    return digits > 0 and (any(ch.isalpha() for ch in value) or digits >= MIN_NUMBER_DIGITS)
 
 
 def _digits(value: str) -> str:

@@ -14,12 +14,14 @@ from typing import Any
 from clinvault import crypto
 from clinvault.errors import VaultError
 from clinvault.vault.dates import collapse_ages, shift_fhir_value, shift_text_dates
-from clinvault.vault.identifiers import IdentifierMatcher, KnownValue
+from clinvault.vault.identifiers import IdentifierMatcher, KnownValue, is_code_like
 from clinvault.vault.keys import KeyRing
 from clinvault.vault.store import TokenRow, VaultStore
 from clinvault.vault.tokens import normalize, resource_token, value_token
 
 LOOKUP_KINDS = frozenset({"MRN", "SSN"})
+SOURCE_ID_KIND = "ID"
+"""The token kind of a Patient's source id where free text repeats it."""
 
 
 @dataclass
@@ -120,6 +122,18 @@ class PatientContext:
         return f"{rtype}/{resource_token(self.keys.token, target)}"
 
     def resource_id(self, resource_type: str, resource_id: str) -> str:
+        """The opaque id (``RES-…``) for a resource id.
+
+        A Patient's source id that reads as a code (``f201``, ``pat1``, a uuid) also becomes
+        a known identifier of this context, whatever its length: narratives, notes and code
+        texts repeat it ("patient f201", ``DiagnosticReport/f201``) and it is replaced there
+        by its ``[ID-…]`` token, as a whole word or a ``/``, ``-`` or ``.`` separated part,
+        never inside another word. An id that is a word (``example``) or a short number is
+        not learned: it cannot be told from the same word or value in a note, and there it
+        identifies no one. The token is stored, so the id stays known on later runs.
+        """
+        if resource_type == "Patient" and is_code_like(resource_id):
+            self.learn(SOURCE_ID_KIND, resource_id)
         return resource_token(self.keys.token, f"{resource_type}/{resource_id}")
 
     # -- reading back -------------------------------------------------------------------------
