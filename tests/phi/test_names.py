@@ -106,6 +106,15 @@ def test_propagation_spreads_only_accepted_words() -> None:
     assert len(spread) == 2
 
 
+def test_a_word_of_a_full_name_spreads_only_where_it_speaks() -> None:
+    text = "Call from Will Hartley (neighbor). Will says she is tired. Will you call? He will."
+    names = [name(text, "Will Hartley")]
+    spread = propagate_names(text, names, lambda w: w == "Hartley", 0.8)
+    starts = sorted(s.start for s in spread if s.text == "Will")
+    assert starts == [text.index("Will says")]
+    assert "Will Hartley" in {s.text for s in spread}
+
+
 def test_name_core_strips_article_and_possessive() -> None:
     text = "The Avalara office and Bryan Maclean's song"
     core = name_core(text, name(text, "The Avalara"))

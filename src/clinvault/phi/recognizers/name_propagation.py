@@ -25,22 +25,40 @@ def propagate_names(
     NER took for part of a name); a whole name spreads when one of its words does.
     """
     surfaces: set[str] = set()
+    speaking: set[str] = set()
     for span in names:
         words = re.findall(r"\w+", span.text)
-        spreading = [w for w in words if len(w) >= MIN_WORD and w[0].isupper() and is_name_word(w)]
+        capitalized = [w for w in words if len(w) >= MIN_WORD and w[0].isupper()]
+        spreading = [w for w in capitalized if is_name_word(w)]
         surfaces.update(spreading)
         if spreading:
             surfaces.add(span.text)
-    if not surfaces:
-        return []
-    alternatives = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        if len(words) > 1:
+            # a word of a detected full name that is also an English word ("Will Hartley")
+            # spreads only where it acts as a person: "Will says ..."
+            speaking.update(w for w in capitalized if w not in spreading)
     found: list[Span] = []
-    for match in pattern.finditer(text):
-        occurrence = make_span(text, match.start(), match.end(), PhiType.NAME, score, SOURCE)
-        if occurrence is not None:
-            found.append(occurrence)
+    patterns = []
+    if surfaces:
+        alternatives = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
+        patterns.append(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"))
+    if speaking:
+        alternatives = "|".join(re.escape(s) for s in sorted(speaking, key=len, reverse=True))
+        patterns.append(re.compile(rf"(?<!\w)(?:{alternatives})(?=[ \t]+{SPEECH_VERBS}\b)"))
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            occurrence = make_span(text, match.start(), match.end(), PhiType.NAME, score, SOURCE)
+            if occurrence is not None:
+                found.append(occurrence)
     return found
+
+
+SPEECH_VERBS = (
+    r"(?:says|said|reports|reported|states|stated|called|calls|mentioned|mentions|asked|asks|"
+    r"notes|noted|thinks|thought|told|tells|feels|felt|explained|explains|adds|added|agreed|"
+    r"agrees|confirmed|confirms|denies|denied|worries|worried|wants|wanted|requests|requested)"
+)
+"""Verbs after which a capitalized word that is part of a detected name is that person."""
 
 
 MEMBER = r"[^\W\d_][\w'’\-]+"
