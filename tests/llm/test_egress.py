@@ -5,6 +5,7 @@ import pytest
 from clinvault.errors import EgressBlocked
 from clinvault.llm.base import Message
 from clinvault.llm.egress import EgressGuard
+from clinvault.llm.prompt import SYSTEM_PROMPT
 
 
 def _messages(text: str) -> list[Message]:
@@ -123,3 +124,25 @@ def test_allowed_hosts_are_configurable() -> None:
     guard.check(_messages("system https://fhir.example-terminology.org/cs"), deny_values=[])
     with pytest.raises(EgressBlocked, match="URL"):
         guard.check(_messages("system http://loinc.org"), deny_values=[])
+
+
+def test_short_names_match_only_in_their_own_case() -> None:
+    guard = EgressGuard()
+    guard.check(_messages("what do you see? an x-ray"), deny_values=["Do", "An"])
+    with pytest.raises(EgressBlocked):
+        guard.check(_messages("Mr. Do called about the x-ray"), deny_values=["Do"])
+    with pytest.raises(EgressBlocked):
+        guard.check(_messages("her sister An came"), deny_values=["An"])
+
+
+def test_the_fixed_system_instructions_are_not_searched_for_patient_values() -> None:
+    guard = EgressGuard()
+    assert "Do not" in SYSTEM_PROMPT
+    fixed = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "ok"}]
+    guard.check(fixed, deny_values=["Do"])
+    altered = [{"role": "system", "content": SYSTEM_PROMPT + " Mr. Do"}, fixed[1]]
+    with pytest.raises(EgressBlocked):
+        guard.check(altered, deny_values=["Do"])
+    leaking = [{"role": "system", "content": SYSTEM_PROMPT + " call 555-867-5309"}]
+    with pytest.raises(EgressBlocked):
+        guard.check(leaking, deny_values=[])

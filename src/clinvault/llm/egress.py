@@ -4,9 +4,12 @@
 
 - any of the caller's ``deny_values`` (the patient's known names, identifiers, contact
   details and *real* dates), matched case-insensitively with whitespace normalized; values
-  shorter than ``SHORT_VALUE`` characters only match as whole words, and values made of
-  digits and separators match whatever separators the text uses (``555-123-4567`` also hits
-  ``(555) 123 4567``);
+  shorter than ``SHORT_VALUE`` characters only match as whole words, values of at most
+  ``CASE_SENSITIVE_UPTO`` characters (a family name "Do", a given name "An") only in their
+  own case, as the vault's identifier matcher replaces them (else every "do" of a prompt
+  blocks it), and values made of digits and separators match whatever separators the text
+  uses (``555-123-4567`` also hits ``(555) 123 4567``). The fixed system instructions
+  (``trusted_texts``, compared whole) are not searched for deny values;
 - identifier patterns: phone numbers, email addresses, SSNs, labelled record numbers
   (``MRN: 12345``), URLs with a host (terminology system URLs such as ``http://loinc.org``
   are allowed) and IP addresses.
@@ -29,9 +32,12 @@ from dataclasses import dataclass, field
 
 from clinvault.errors import EgressBlocked
 from clinvault.llm.base import Message
+from clinvault.llm.prompt import SYSTEM_PROMPT
 
 SHORT_VALUE = 6
 """Deny values shorter than this (in characters) only match as whole words."""
+CASE_SENSITIVE_UPTO = 3
+"""Deny values this short match only in their own case (as in ``vault.identifiers``)."""
 
 DEFAULT_ALLOWED_HOSTS = frozenset(
     {
@@ -102,10 +108,26 @@ class _DenyValue:
     needle: str
     squeezed: bool
     source: str
+    case_sensitive: bool = False
 
-    def hits(self, normalized: str, squeezed: str) -> bool:
-        haystack = squeezed if self.squeezed else normalized
-        return self.needle in haystack and re.search(self.source, normalized) is not None
+    def hits(self, text: _Normalized) -> bool:
+        if self.case_sensitive:
+            return self.needle in text.spaced and re.search(self.source, text.spaced) is not None
+        haystack = text.squeezed if self.squeezed else text.folded
+        return self.needle in haystack and re.search(self.source, text.folded) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Normalized:
+    spaced: str  # whitespace collapsed
+    folded: str  # and case-folded
+    squeezed: str  # and separators removed
+
+    @classmethod
+    def of(cls, text: str) -> _Normalized:
+        spaced = _WHITESPACE.sub(" ", text).strip()
+        folded = spaced.casefold()
+        return cls(spaced, folded, _SEPARATORS.sub("", folded))
 
 
 def _deny_value(value: str) -> _DenyValue | None:
@@ -116,6 +138,10 @@ def _deny_value(value: str) -> _DenyValue | None:
     if _DIGITS_AND_SEPARATORS.fullmatch(normalized) and len(digits) >= 4:
         body = r"[\s().+/-]*".join(digits)
         return _DenyValue(digits, True, r"(?<!\d)" + body + r"(?!\d)")
+    spaced = _WHITESPACE.sub(" ", value).strip()
+    if len(spaced) <= CASE_SENSITIVE_UPTO:
+        body = re.escape(spaced)
+        return _DenyValue(spaced, False, r"(?<!\w)" + body + r"(?!\w)", case_sensitive=True)
     body = re.escape(normalized).replace(r"\ ", " ")
     if len(normalized) < SHORT_VALUE:
         return _DenyValue(normalized, False, r"(?<!\w)" + body + r"(?!\w)")
@@ -123,9 +149,8 @@ def _deny_value(value: str) -> _DenyValue | None:
 
 
 def _denied(text: str, values: Sequence[_DenyValue]) -> bool:
-    normalized = _normalize(text)
-    squeezed = _SEPARATORS.sub("", normalized)
-    return any(value.hits(normalized, squeezed) for value in values)
+    normalized = _Normalized.of(text)
+    return any(value.hits(normalized) for value in values)
 
 
 def _texts(message: Message) -> Iterator[str]:
@@ -171,6 +196,9 @@ class EgressGuard:
     """Blocks outbound messages holding known identifier values or identifier patterns."""
 
     allowed_hosts: frozenset[str] = field(default=DEFAULT_ALLOWED_HOSTS)
+    trusted_texts: frozenset[str] = field(default=frozenset({SYSTEM_PROMPT}))
+    """Message texts clinvault itself wrote, unchanged: searched for identifier patterns but
+    not for the patient's values (a family name "Do" is not in "Do not use ...")."""
 
     def check(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> None:
         try:
@@ -194,7 +222,7 @@ class EgressGuard:
         return None
 
     def _scan(self, text: str, denied: Sequence[_DenyValue]) -> str | None:
-        if _denied(text, denied):
+        if text not in self.trusted_texts and _denied(text, denied):
             return "known identifier value"
         untokenized = _TOKEN.sub(" ", text)
         for kind, pattern in _PATTERNS:
