@@ -65,6 +65,17 @@ def test_fact_correctness_normalizes_value_unit_and_date() -> None:
     assert fact_correct(answer, [], None, []) is None
 
 
+def test_a_recorded_value_may_be_stated_rounded_but_not_to_a_whole_number() -> None:
+    gold = ["7.56446"]
+    assert fact_correct("HbA1c = 7.56 % [1]", gold, "%", []) == 1.0
+    assert fact_correct("HbA1c = 7.6 % [1]", gold, "%", []) == 1.0
+    assert fact_correct("HbA1c = 8 % [1]", gold, "%", []) == 0.0
+    assert fact_correct("HbA1c = 7.57 % [1]", ["7.565"], "%", []) == 1.0
+    assert fact_correct("HbA1c = 7.55 % [1]", gold, "%", []) == 0.0
+    assert fact_correct("Weight 80 kg [1]", ["80.4"], "kg", []) == 0.0
+    assert fact_correct("Weight 80.0 kg [1]", ["80"], "kg", []) == 1.0
+
+
 def test_list_overlap() -> None:
     answer = "Active:\n- Asthma [1]\n- Hypertension [2]\n- Broken arm [3]"
     recall, precision = list_overlap(answer, ["Asthma", "Hypertension", "Diabetes mellitus"])

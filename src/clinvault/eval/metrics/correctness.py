@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from clinvault.eval.metrics.citations import sentences
 from clinvault.eval.metrics.normalize import (
@@ -18,19 +19,40 @@ def fact_correct(
     answer: str, values: Sequence[str], unit: str | None, dates: Sequence[str]
 ) -> float | None:
     """1.0 when every gold value (numbers compared as numbers, text by words), the unit and
-    every gold date are stated; 0.0 otherwise; unmeasured when there is nothing to check."""
+    every gold date are stated; 0.0 otherwise; unmeasured when there is nothing to check.
+    A number may be stated rounded (see ``number_stated``)."""
     if not values and not dates:
         return None
     numbers = numbers_in(answer)
     for value in values:
         number = parse_number(value)
-        stated = number in numbers if number is not None else mentions(answer, value)
+        stated = number_stated(number, numbers) if number is not None else mentions(answer, value)
         if not stated:
             return 0.0
     if unit and values and not unit_stated(answer, unit):
         return 0.0
     stated_dates = dates_in(answer)
     return 1.0 if all(d in stated_dates for d in dates) else 0.0
+
+
+def number_stated(gold: Decimal, stated: Set[Decimal]) -> bool:
+    """Whether ``gold`` is among the ``stated`` numbers, exactly or rounded to the stated
+    number's decimal places, keeping at least one when the gold value has any: a recorded
+    HbA1c of 7.56446 % is stated as 7.56 or 7.6, not as 8."""
+    gold_places = max(0, -int(gold.as_tuple().exponent))
+    for number in stated:
+        if number == gold:
+            return True
+        places = max(0, -int(number.as_tuple().exponent))
+        if places >= gold_places or (gold_places > 0 and places == 0):
+            continue
+        quantum = Decimal(1).scaleb(-places)
+        if number in (
+            gold.quantize(quantum, ROUND_HALF_UP),
+            gold.quantize(quantum, ROUND_HALF_EVEN),
+        ):
+            return True
+    return False
 
 
 def list_overlap(answer: str, items: Sequence[str]) -> tuple[float | None, float | None]:
