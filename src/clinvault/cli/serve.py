@@ -8,11 +8,15 @@ better, terminate TLS at a reverse proxy (see docs/deployment.md).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clinvault.cli.context import err, load_settings, out, reported_errors
+from clinvault.settings import Settings
+
+if TYPE_CHECKING:  # the API stack is imported only when serving
+    from clinvault.api.services import ApiServices
 
 
 def serve(
@@ -40,9 +44,6 @@ def serve(
     import uvicorn
 
     from clinvault.api import create_app, open_api_services
-    from clinvault.api.routes.dev import DEMO_SCOPES, DEMO_TTL_S
-    from clinvault.api.security.jwt import TokenIssuer
-    from clinvault.api.services import hs256_secret
 
     with reported_errors():
         services = open_api_services(settings)
@@ -50,14 +51,9 @@ def serve(
     scheme = "https" if ssl_certfile else "http"
     url = f"{scheme}://{settings.api.host}:{settings.api.port}/chat"
     out.print(f"clinvault chat: {url}", highlight=False)
-    secret = hs256_secret(settings, services.vault)
-    if settings.api.demo_sign_in and secret is not None:
-        issuer = TokenIssuer(settings.auth, secret)
-        for summary in services.access_store.users():
-            name, role = summary.principal.name, summary.principal.role.value
-            token = issuer.issue(name, role, scopes=DEMO_SCOPES, ttl_s=DEMO_TTL_S)
-            out.print(f"  {name} ({role}): {token}", highlight=False, soft_wrap=True)
     try:
+        with reported_errors():
+            _print_demo_tokens(settings, services)
         uvicorn.run(
             app,
             host=settings.api.host,
@@ -70,6 +66,22 @@ def serve(
     finally:
         services.close()
         err.print("clinvault serve stopped")
+
+
+def _print_demo_tokens(settings: Settings, services: ApiServices) -> None:
+    """Development sign-in tokens for every registered user (``--demo`` only)."""
+    from clinvault.api.routes.dev import DEMO_SCOPES, DEMO_TTL_S
+    from clinvault.api.security.jwt import TokenIssuer
+    from clinvault.api.services import hs256_secret
+
+    secret = hs256_secret(settings, services.vault)
+    if not settings.api.demo_sign_in or secret is None:
+        return
+    issuer = TokenIssuer(settings.auth, secret)
+    for summary in services.access_store.users():
+        name, role = summary.principal.name, summary.principal.role.value
+        token = issuer.issue(name, role, scopes=DEMO_SCOPES, ttl_s=DEMO_TTL_S)
+        out.print(f"  {name} ({role}): {token}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
