@@ -236,7 +236,9 @@ class IngestPipeline:
                     )
                 )
 
-            gate = LeakGate(ctx.matcher, self._gate_values(raw_patient, keyed))
+            gate = LeakGate(
+                ctx.matcher, self._gate_values(keyed), birth_dates=_birth_forms(raw_patient)
+            )
             all_chunks = [c for chunks in chunks_by_key.values() for c in chunks]
             passed, refused = privacy.admit(ctx, all_chunks, gate)
             for refusal in refused:
@@ -272,16 +274,16 @@ class IngestPipeline:
         report.resources_stored += len(rows)
         report.chunks_indexed += len(passed)
 
-    def _gate_values(
-        self, raw_patient: Mapping[str, Any] | None, keyed: Sequence[tuple[str, SourceResource]]
-    ) -> list[str]:
-        values: list[str] = []
-        if raw_patient and isinstance(raw_patient.get("birthDate"), str):
-            values += date_variants(raw_patient["birthDate"])
-        values += [
+    def _gate_values(self, keyed: Sequence[tuple[str, SourceResource]]) -> list[str]:
+        return [
             k.split("/", 1)[1] for k, _ in keyed if "/" in k and _looks_like_id(k.split("/", 1)[1])
         ]
-        return values
+
+
+def _birth_forms(raw_patient: Mapping[str, Any] | None) -> list[str]:
+    if raw_patient and isinstance(raw_patient.get("birthDate"), str):
+        return list(date_variants(raw_patient["birthDate"]))
+    return []
 
 
 def _looks_like_id(value: str) -> bool:
