@@ -12,18 +12,22 @@ from clinvault.settings import Settings
 from clinvault.vault import Vault
 
 
-def open_ask_service(settings: Settings, *, llm: LLMClient | None = None) -> AskService:
+def open_ask_service(
+    settings: Settings, *, llm: LLMClient | None = None, vault: Vault | None = None
+) -> AskService:
     """Everything the ask pipeline needs, opened once; ``close()`` releases it all.
 
     ``llm`` replaces the client built from ``settings.llm`` (a ``LiteLLMClient`` with the
-    egress guard); a replacement must run its own guard.
+    egress guard); a replacement must run its own guard. ``vault`` replaces the one opened
+    from the settings (the service takes it over and closes it).
     """
     if llm is None:
         from clinvault.llm.litellm_client import LiteLLMClient  # imports litellm: only here
 
         llm = LiteLLMClient(settings.llm, guard=EgressGuard())
 
-    vault = Vault.open(settings)
+    if vault is None:
+        vault = Vault.open(settings)
     embedder = open_embedder(settings)
     index = open_index(settings, embedder.dimension)
     access_store = AccessStore.open(settings, vault.keys)

@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clinvault.access import AccessControl, AccessStore
-from clinvault.ask import AskService
-from clinvault.ask.retrieval import Retriever
-from clinvault.audit import AuditLog
+from clinvault.access import AccessStore
+from clinvault.ask import AskService, open_ask_service
 from clinvault.eval.ablation.cohort import SyntheticCohort
 from clinvault.index import open_embedder, open_index
 from clinvault.ingest.care_team import CareTeamRecorder
@@ -105,21 +103,7 @@ class Unpseudonymized:
 
     def open_service(self, settings: Settings, llm: LLMClient) -> AskService:
         """``open_ask_service`` with the unchanged vault."""
-        vault = _UnchangedVault.open(settings)
-        embedder = open_embedder(settings)
-        index = open_index(settings, embedder.dimension)
-        access_store = AccessStore.open(settings, vault.keys)
-        audit_log = AuditLog.open(settings, vault.keys)
-        return AskService(
-            vault=vault,
-            retriever=Retriever(embedder, index, candidates=settings.retrieval.candidates),
-            llm=llm,
-            access=AccessControl(access_store, audit_log),
-            audit_log=audit_log,
-            top_k=settings.retrieval.top_k,
-            model_label=settings.llm.model,
-            closers=(index.close, access_store.close, audit_log.close, vault.close),
-        )
+        return open_ask_service(settings, llm=llm, vault=_UnchangedVault.open(settings))
 
     def guard(self) -> PromptGuard:
         return _OpenGuard()
