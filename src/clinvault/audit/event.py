@@ -20,11 +20,12 @@ EventKind = Literal["ask", "access", "audit-view"]
 """``ask``: a question answered or refused; ``access``: an authorization decision;
 ``audit-view``: an auditor decrypted the free-text fields of an audit record."""
 
-Outcome = Literal["answered", "refused", "blocked", "error", "allowed"]
-"""``allowed`` is used by ``access`` and ``audit-view`` events only."""
+Outcome = Literal["answered", "refused", "blocked", "error", "allowed", "aborted"]
+"""``allowed`` is used by ``access`` and ``audit-view`` events only; ``aborted``: a streamed
+answer the client stopped reading before it ended."""
 
 EVENT_KINDS: tuple[EventKind, ...] = ("ask", "access", "audit-view")
-OUTCOMES: tuple[Outcome, ...] = ("answered", "refused", "blocked", "error", "allowed")
+OUTCOMES: tuple[Outcome, ...] = ("answered", "refused", "blocked", "error", "allowed", "aborted")
 
 PATIENT_TOKEN = re.compile(r"PT-[0-9A-F]{16}")
 RESOURCE_TOKEN = re.compile(r"RES-[0-9A-F]{16}")
