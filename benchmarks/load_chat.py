@@ -78,7 +78,7 @@ print(json.dumps(refs))
 def ask_record_count(env: dict[str, str]) -> int:
     script = """
 from clinvault.settings import Settings
-from clinvault.vault.keys import KeyRing
+from clinvault.keys import KeyRing
 from clinvault.audit import AuditLog
 settings = Settings.load()
 log = AuditLog.open(settings, KeyRing.load(settings))

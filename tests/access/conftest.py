@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from clinvault.access import AccessControl, AccessStore
 from clinvault.audit import AuditLog
 from clinvault.clock import FixedClock, seeded_random
-from clinvault.vault.keys import KeyRing
+from clinvault.keys import KeyRing
 
 KEYS = KeyRing.from_master(bytes(range(32)))
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from clinvault.clock import FixedClock, seeded_random
+from clinvault.keys import KeyRing
 from clinvault.settings import Settings
 from clinvault.vault import Vault
-from clinvault.vault.keys import KeyRing
 from clinvault.vault.policy import load_policy
 from clinvault.vault.store_sql import SqlVaultStore
 from tests.conftest import POSTGRES_URL

@@ -25,8 +25,8 @@ from clinvault.access.schema import AccessTables, access_tables
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.db import is_sqlite, make_engine, write_transaction
 from clinvault.errors import InputError
+from clinvault.keys import KeyRing
 from clinvault.settings import Settings
-from clinvault.vault.keys import KeyRing
 
 AAD_PREFIX = "clinvault/access/v1"
 

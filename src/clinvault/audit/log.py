@@ -28,8 +28,8 @@ from clinvault.audit.sealing import FieldSealer, SealedField
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.db import is_sqlite, make_engine, snapshot, write_transaction
 from clinvault.errors import AccessDenied, AuditIntegrityError, VaultError
+from clinvault.keys import KeyRing
 from clinvault.settings import Settings
-from clinvault.vault.keys import KeyRing
 
 AUDITOR_ROLE = "auditor"
 RESPONSE_ID_BYTES = 16

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from clinvault.vault.keys import KeyRing
+from clinvault.keys import KeyRing
 
 
 def chunk_id(keys: KeyRing, resource_token: str, part: str) -> str:

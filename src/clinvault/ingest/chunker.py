@@ -9,8 +9,8 @@ from typing import Any
 from clinvault.fhir.notes import split_passages
 from clinvault.fhir.render import render
 from clinvault.ingest.chunk_ids import chunk_id
+from clinvault.keys import KeyRing
 from clinvault.model import Chunk
-from clinvault.vault.keys import KeyRing
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 from clinvault import crypto
 from clinvault.errors import VaultError
+from clinvault.keys import KeyRing
 from clinvault.vault.dates import collapse_ages, shift_fhir_value, shift_text_dates
 from clinvault.vault.identifiers import IdentifierMatcher, KnownValue, is_code_like
-from clinvault.vault.keys import KeyRing
 from clinvault.vault.store import TokenRow, VaultStore
 from clinvault.vault.tokens import normalize, resource_token, value_token
 

@@ -17,9 +17,9 @@ from typing import Any
 from clinvault import crypto
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.errors import VaultError
+from clinvault.keys import KeyRing
 from clinvault.settings import Settings
 from clinvault.vault.dates import shift_text_dates
-from clinvault.vault.keys import KeyRing
 from clinvault.vault.patient import PatientContext
 from clinvault.vault.policy import Policy, load_policy
 from clinvault.vault.pseudonymizer import Pseudonymizer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from clinvault.vault.keys import KeyRing
+from clinvault.keys import KeyRing
 
 MASTER = bytes(range(32))
 

@@ -1,4 +1,7 @@
-"""The deployment's master key and the sub-keys derived from it.
+"""The deployment's master key and the sub-keys derived from it (the key ring).
+
+A neutral module: the vault, the audit log and the access store each take their sub-key
+from one :class:`KeyRing`, and none of them imports another for it.
 
 The master key comes from the env var named by ``settings.vault.master_key_env`` (base64,
 32 bytes) or from the key file (created on first use with mode 0600). Sub-keys are
