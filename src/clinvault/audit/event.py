@@ -83,6 +83,10 @@ class AuditEvent:
     """Set when the caller already announced the id (``RSP-`` + 32 hex); else the log draws one."""
     related_response_id: str | None = None
     """Links an ``ask`` to its ``access`` decision, or an ``audit-view`` to the record viewed."""
+    count: int = 1
+    """How many identical events this record stands for (repeated refusals are aggregated)."""
+    client: str | None = None
+    """The network client (address) of a refused request; workforce traffic, not patient data."""
 
     def __post_init__(self) -> None:
         validate_event(self)
@@ -116,7 +120,7 @@ def validate_event(event: AuditEvent) -> None:
 def _check_labels(event: AuditEvent) -> None:
     if not PLAIN_LABEL.fullmatch(event.principal):
         raise ValueError("audit principal must be 1-256 printable characters")
-    for name in ("role", "purpose", "model", "route"):
+    for name in ("role", "purpose", "model", "route", "client"):
         value = getattr(event, name)
         if value is not None and not PLAIN_LABEL.fullmatch(value):
             raise ValueError(f"audit {name} must be 1-256 printable characters")
@@ -141,6 +145,8 @@ def _check_numbers(event: AuditEvent) -> None:
     for stage, millis in event.latency_breakdown.items():
         if not PLAIN_LABEL.fullmatch(stage) or not _finite(millis) or millis < 0:
             raise ValueError("latency breakdown maps stage names to non-negative milliseconds")
+    if isinstance(event.count, bool) or not isinstance(event.count, int) or event.count < 1:
+        raise ValueError("audit count must be a positive integer")
     for name in ("prompt_tokens", "completion_tokens"):
         value = getattr(event, name)
         if value is not None and (isinstance(value, bool) or value < 0):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clinvault.audit.chain import AuditHead, VerifyResult, verify_chain
@@ -87,6 +87,7 @@ class AuditLog:
     def create_schema(self) -> None:
         """Create the tables and the head row if they do not exist (idempotent)."""
         self._tables.metadata.create_all(self._engine)
+        _add_missing_columns(self._engine, self._tables, ("count", "client"))
         head_row = {"id": HEAD_ROW_ID, "count": 0, "last_hash": GENESIS_HASH, "updated_at": ""}
         with write_transaction(self._engine) as connection:
             dialect_insert = sqlite.insert if is_sqlite(connection) else postgresql.insert
@@ -256,6 +257,17 @@ class AuditLog:
             last_seq = int(page[-1]["seq"])
 
 
+def _add_missing_columns(engine: Engine, tables: AuditTables, names: tuple[str, ...]) -> None:
+    """Columns added after a log was created (nullable, so older rows keep their meaning)."""
+    present = {column["name"] for column in inspect(engine).get_columns("audit_records")}
+    with write_transaction(engine) as connection:
+        for name in names:
+            if name not in present:
+                column = tables.records.c[name]
+                kind = column.type.compile(dialect=connection.dialect)
+                connection.exec_driver_sql(f"ALTER TABLE audit_records ADD COLUMN {name} {kind}")
+
+
 class _DecodingWalk:
     """Turns rows into records for the verifier; stops at the first undecodable row."""
 
@@ -310,5 +322,7 @@ def _record_for(
         break_glass_reason_sealed=break_glass_reason,
         related_response_id=event.related_response_id,
         prev_hash=head.last_hash,
+        count=event.count,
+        client=event.client,
     )
     return replace(record, hash=record.computed_hash())

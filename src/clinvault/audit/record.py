@@ -53,10 +53,15 @@ class AuditRecord:
     related_response_id: str | None
     prev_hash: str
     hash: str = field(default="")
+    count: int = 1
+    """Identical events this record stands for (aggregated refusals); hashed when not 1."""
+    client: str | None = None
+    """Client address of a refused request; hashed when set."""
 
     def hashed_fields(self) -> dict[str, Any]:
-        """Everything the chain hash covers (``prev_hash`` enters as the prefix)."""
-        return {
+        """Everything the chain hash covers (``prev_hash`` enters as the prefix). ``count`` and
+        ``client`` enter only when set, so records written before they existed still verify."""
+        fields: dict[str, Any] = {
             "v": FORMAT_VERSION,
             "seq": self.seq,
             "response_id": self.response_id,
@@ -84,6 +89,11 @@ class AuditRecord:
             "break_glass_reason_sealed": _b64(self.break_glass_reason_sealed),
             "related_response_id": self.related_response_id,
         }
+        if self.count != 1:
+            fields["count"] = self.count
+        if self.client is not None:
+            fields["client"] = self.client
+        return fields
 
     def computed_hash(self) -> str:
         return chain_hash(self.prev_hash, self.hashed_fields())
@@ -98,6 +108,8 @@ class AuditRecord:
         ]
         view["question_encrypted"] = self.question_sealed is not None
         view["break_glass_reason_encrypted"] = self.break_glass_reason_sealed is not None
+        view["count"] = self.count
+        view["client"] = self.client
         view["prev_hash"] = self.prev_hash
         view["hash"] = self.hash
         return view

@@ -40,6 +40,8 @@ def record_to_row(record: AuditRecord) -> dict[str, Any]:
         "related_response_id": record.related_response_id,
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "count": record.count,
+        "client": record.client,
     }
 
 
@@ -75,6 +77,8 @@ def row_to_record(row: Mapping[Any, Any]) -> AuditRecord:
         related_response_id=row["related_response_id"],
         prev_hash=row["prev_hash"],
         hash=row["hash"],
+        count=1 if row.get("count") is None else int(row["count"]),
+        client=row.get("client"),
     )
 
 

@@ -66,6 +66,8 @@ def audit_tables() -> AuditTables:
         Column("related_response_id", String(36)),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
+        Column("count", Integer),  # NULL (older rows) reads as 1
+        Column("client", Text),
         Index("ix_audit_records_patient", "patient"),
         Index("ix_audit_records_break_glass", "break_glass"),
     )
