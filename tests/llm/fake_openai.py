@@ -10,8 +10,14 @@ Use it as a context manager (or through the ``fake_openai`` fixture in ``tests/l
 ``POST /v1/chat/completions`` answers with ``reply`` (non-streaming JSON, or SSE when the body
 asks for ``"stream": true``). Every request is recorded (path, headers, parsed body) before
 anything else happens. ``delay_s`` holds the answer back (timeout tests); ``error_status``
-answers with that HTTP status instead (error and fallback tests). All three can be changed
-between requests.
+answers with that HTTP status instead (error and fallback tests); ``chunk_delay_s`` sleeps
+before every streamed chunk, as a model writing slowly does. All can be changed between
+requests.
+
+For streams the server notes, on the ``time.perf_counter`` clock of this process, when it
+sent the first and the last content chunk (``first_chunk_at``, ``last_chunk_at``) and whether
+the client hung up before the end (``stream_broken``): streaming tests compare these with
+what their client saw.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class FakeOpenAIServer:
         completion_tokens: int = 7,
         delay_s: float = 0.0,
         error_status: int | None = None,
+        chunk_delay_s: float = 0.0,
     ) -> None:
         self.reply = reply
         self.model = model
@@ -58,6 +65,10 @@ class FakeOpenAIServer:
         self.completion_tokens = completion_tokens
         self.delay_s = delay_s
         self.error_status = error_status
+        self.chunk_delay_s = chunk_delay_s
+        self.first_chunk_at: float | None = None
+        self.last_chunk_at: float | None = None
+        self.stream_broken = False
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -121,6 +132,18 @@ class FakeOpenAIServer:
         with self._lock:
             self._requests.append(request)
 
+    def stream_progress(self, *, first: bool, last: bool) -> None:
+        now = time.perf_counter()
+        with self._lock:
+            if first:
+                self.first_chunk_at = now
+            if last:
+                self.last_chunk_at = now
+
+    def broke(self) -> None:
+        with self._lock:
+            self.stream_broken = True
+
     # responses ---------------------------------------------------------------------------
 
     def completion_body(self) -> dict[str, Any]:
@@ -164,6 +187,12 @@ class FakeOpenAIServer:
             final["usage"] = self.completion_body()["usage"]
             events.append(final)
         return events
+
+
+def _content_of(event: dict[str, Any]) -> str | None:
+    choices = event.get("choices") or [{}]
+    content: str | None = choices[0].get("delta", {}).get("content")
+    return content
 
 
 def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
@@ -213,11 +242,19 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Connection", "close")
             self.end_headers()
-            for event in events:
-                self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-                self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
             self.close_connection = True
+            content = [i for i, e in enumerate(events) if (_content_of(e) or "") != ""]
+            try:
+                for i, event in enumerate(events):
+                    if server.chunk_delay_s:
+                        time.sleep(server.chunk_delay_s)
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                    self.wfile.flush()
+                    if i in content:
+                        server.stream_progress(first=i == content[0], last=i == content[-1])
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                server.broke()
 
     return Handler

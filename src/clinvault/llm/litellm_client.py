@@ -147,8 +147,11 @@ class LiteLLMClient:
         )
 
     def stream(self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()) -> LLMStream:
-        """Guard now, then stream lazily. The router moves to the next route only before the
-        first piece; a failure after that is an ``LLMError``. ``result`` is set at the end."""
+        """Guard now (the whole prompt, once), then stream lazily: the request goes out on the
+        first ``next``, and each piece is handed on as the provider sends it. The router moves
+        to the next route only before the first piece; a failure after that is an
+        ``LLMError``. ``result`` is set at the end; ``close()`` before the end closes the
+        provider connection, so an abandoned answer stops being generated (and billed)."""
         self._guard.check(messages, deny_values=deny_values)
         return LLMStream(self._stream([dict(m) for m in messages]))
 
@@ -156,8 +159,9 @@ class LiteLLMClient:
         started = self._timer()
         usage: Usage | None = None
         served: str | None = None
+        chunks: Any = None
         try:
-            chunks: Any = self._router.completion(
+            chunks = self._router.completion(
                 model=self.plan.active.name,
                 messages=messages,
                 stream=True,
@@ -169,6 +173,9 @@ class LiteLLMClient:
                 piece = chunk.choices[0].delta.content if chunk.choices else None
                 if piece:
                     yield piece
+        except GeneratorExit:
+            _close_quietly(chunks)
+            raise
         except ClinvaultError:
             raise
         except Exception as exc:  # noqa: BLE001  (every provider failure is reported, never hidden)
@@ -185,3 +192,14 @@ class LiteLLMClient:
             served_model=served,
             route=route.name,
         )
+
+
+def _close_quietly(chunks: Any) -> None:
+    """Close an abandoned provider stream (litellm's wrapper closes the HTTP response)."""
+    close = getattr(chunks, "close", None)
+    if not callable(close):
+        return
+    try:
+        close()
+    except Exception as exc:  # noqa: BLE001  (the answer is abandoned already; only logged)
+        log.debug("closing an abandoned model stream failed: %s", type(exc).__name__)
