@@ -113,6 +113,9 @@ def codeable(rep: Repetition | None, tables: Tables, *, cwe: bool = True) -> Jso
     """CE/CWE/CNE: primary and alternate codings; CWE-9 original text, else the display."""
     if rep is None:
         return {}
+    only = rep.get(1)
+    if only and " " in only.strip() and not any(rep.get(c) for c in range(2, 10)):
+        return {"text": only.strip()}  # free text written where the code goes
     codings = []
     for offset in (0, 3):
         code, display = rep.get(1 + offset), rep.get(2 + offset)

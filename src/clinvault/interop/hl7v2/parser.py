@@ -145,7 +145,7 @@ def _parse_lines(lines: list[str], where: str) -> Message:
         name = line[:3]
         if SEGMENT_NAME.match(name) and (len(line) == 3 or line[3] == encoding.field):
             raw_segments.append(line)
-        elif raw_segments:
+        elif raw_segments and not (len(line) > 3 and line[3] == encoding.field):
             raw_segments[-1] += "\n" + line
             warnings.append(
                 f"segment {len(raw_segments)} ({raw_segments[-1][:3]}) continues on a new line"
