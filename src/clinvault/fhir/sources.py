@@ -21,6 +21,14 @@ Bundle inside an NDJSON line, ``b.ndjson:3#entry[0]``. It is built from the path
 as given (plus the relative path below a folder): file names are the caller's
 own and are used as they are.
 
+Which reader a file gets is declared in ``FORMATS``, one entry per format (FHIR JSON,
+FHIR NDJSON, and the legacy formats translated at the edge: C-CDA, HL7 v2), by suffix.
+A legacy format's converter (``module:function``, imported only when such a file is read)
+takes the path and yields ``(where, Bundle)`` pairs, or an ``InputError`` for a part it
+could not convert (the rest goes on); it raises ``InputError`` when the whole file is
+unusable and ``NotThisFormat`` when the file is not of its format at all (an ``.xml`` that
+is not a C-CDA document: skipped with a notice).
+
 A path that does not exist makes the whole input unusable: ``iter_sources``
 raises ``UnusableInputError`` when called, before anything is yielded.
 NDJSON is read one line at a time; a JSON file is parsed as a whole.
@@ -28,18 +36,18 @@ NDJSON is read one line at a time; a JSON file is parsed as a whole.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinvault.errors import UnusableInputError
+from clinvault.errors import InputError, UnusableInputError
 from clinvault.fhir.resource_types import is_r4_resource_type
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 JSON_SUFFIXES = (".json",)
-WALKED_SUFFIXES = (".json", ".ndjson")
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -75,6 +83,21 @@ class BadInput:
 SourceItem = SourceResource | SkippedFile | SkippedEntry | BadInput
 
 
+class NotThisFormat(InputError):
+    """A converter's answer for a file with its suffix that is not of its format."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFormat:
+    name: str
+    suffixes: tuple[str, ...]
+    """Files with these suffixes are read by this format."""
+    walked: tuple[str, ...]
+    """Suffixes picked up when a folder is walked (``.jsonl`` only when named)."""
+    converter: str | None = None
+    """``module:function`` of a legacy format's converter; ``None`` for FHIR itself."""
+
+
 def iter_sources(paths: Sequence[Path]) -> Iterator[SourceItem]:
     """Every item of every file under ``paths``; raises ``UnusableInputError`` at once
     if a path does not exist. Files reached twice (a folder and a file in it) are read once."""
@@ -97,20 +120,48 @@ def _input_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def _walked_suffixes() -> frozenset[str]:
+    return frozenset(suffix for form in FORMATS for suffix in form.walked)
+
+
 def _walk(folder: Path) -> list[Path]:
-    found = (p for p in folder.rglob("*") if p.suffix.lower() in WALKED_SUFFIXES and p.is_file())
+    walked = _walked_suffixes()
+    found = (p for p in folder.rglob("*") if p.suffix.lower() in walked and p.is_file())
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
 def _iter_files(files: list[Path]) -> Iterator[SourceItem]:
     for file in files:
         suffix = file.suffix.lower()
-        if suffix in NDJSON_SUFFIXES:
+        form = next((f for f in FORMATS if suffix in f.suffixes), None)
+        if form is None:
+            yield SkippedFile(file, f"not an input file type ({suffix or 'no suffix'})")
+        elif form.converter is not None:
+            yield from _read_converted(file, form.converter)
+        elif suffix in NDJSON_SUFFIXES:
             yield from _read_ndjson(file)
-        elif suffix in JSON_SUFFIXES:
-            yield from _read_json(file)
         else:
-            yield SkippedFile(file, f"not a .json or .ndjson file ({suffix or 'no suffix'})")
+            yield from _read_json(file)
+
+
+def _read_converted(file: Path, converter: str) -> Iterator[SourceItem]:
+    module, _, name = converter.partition(":")
+    convert: Callable[[Path], Iterable[tuple[str, dict[str, Any]] | InputError]]
+    convert = getattr(importlib.import_module(module), name)
+    try:
+        for part in convert(file):
+            if isinstance(part, InputError):
+                yield BadInput(part.where or str(file), _message(part))
+            else:
+                yield from _resource_items(part[1], part[0], full_url=None, bundle=None)
+    except NotThisFormat as exc:
+        yield SkippedFile(file, _message(exc))
+    except InputError as exc:
+        yield BadInput(exc.where or str(file), _message(exc))
+
+
+def _message(exc: InputError) -> str:
+    return str(exc).removeprefix(f"{exc.where}: ") if exc.where else str(exc)
 
 
 def _read_json(file: Path) -> Iterator[SourceItem]:
@@ -216,3 +267,16 @@ def _entry_without_resource(entry: dict[str, Any], where: str) -> SourceItem:
 def _json_error(exc: json.JSONDecodeError, *, with_line: bool = True) -> str:
     position = f"line {exc.lineno} column {exc.colno}" if with_line else f"column {exc.colno}"
     return f"malformed JSON at {position}: {exc.msg}"
+
+
+FORMATS: tuple[InputFormat, ...] = (
+    InputFormat("fhir-json", JSON_SUFFIXES, (".json",)),
+    InputFormat("fhir-ndjson", NDJSON_SUFFIXES, (".ndjson",)),
+    InputFormat(
+        "ccda",
+        (".xml", ".ccda", ".cda"),
+        (".xml", ".ccda", ".cda"),
+        "clinvault.interop.ccda.source:bundles",
+    ),
+)
+"""Input formats by suffix, first match wins (see the module docstring)."""

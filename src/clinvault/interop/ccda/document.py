@@ -27,6 +27,7 @@ from typing import Any
 from lxml import etree
 
 from clinvault.errors import InputError, ResourceRejected
+from clinvault.fhir.sources import NotThisFormat
 from clinvault.fhir.validate import validate
 from clinvault.interop.ccda.context import Context
 from clinvault.interop.ccda.datatypes import codeable, effective, id_keys, identifiers, period
@@ -41,7 +42,7 @@ LOINC = "http://loinc.org"
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
-class NotClinicalDocument(InputError):
+class NotClinicalDocument(NotThisFormat):
     """The XML is well formed but its root is not ``ClinicalDocument`` in ``urn:hl7-org:v3``."""
 
 
