@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from clinvault.ingest.pipeline import IngestPipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
 
@@ -58,3 +60,21 @@ def home_files_contain(home: Path, needles: list[str], skip: Path) -> list[tuple
                 if low in blob and pattern.search(blob)  # substring first: the regex is slow
             ]
     return hits
+
+
+class OpenPipeline:
+    """An ingest pipeline with the runtime that owns its parts (closed by ``close``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._runtime = Runtime.open(settings)
+        self.pipeline: IngestPipeline = self._runtime.ingest_pipeline()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pipeline, name)
+
+    def close(self) -> None:
+        self._runtime.close()
+
+
+def open_pipeline(settings: Settings) -> OpenPipeline:
+    return OpenPipeline(settings)

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from clinvault.ingest.note_scrubber import ClinicalVocabulary, NoteScrubber
-from clinvault.ingest.service import open_pipeline
 from clinvault.model import Chunk
 from clinvault.phi import PhiType, Span
 from clinvault.phi.base import DetectionContext
 from clinvault.settings import Settings
+
+from .conftest import open_pipeline
 
 PATIENT_ID = "wren-1"
 GIVEN, FAMILY = "Rosalind", "Wrenfield"

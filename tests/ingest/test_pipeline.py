@@ -10,12 +10,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from clinvault.cli.main import app
-from clinvault.ingest.service import open_pipeline
 from clinvault.settings import Settings
 from clinvault.vault import Vault
 from clinvault.vault.tokens import PATIENT_TOKEN_RE
 
-from .conftest import home_files_contain, truth
+from .conftest import home_files_contain, open_pipeline, truth
 
 runner = CliRunner()
 

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from clinvault.ingest.service import open_pipeline
 from clinvault.model import Chunk
 from clinvault.settings import Settings
+
+from .conftest import open_pipeline
 
 
 def _records(source_id: str, note: str) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ def _patient(source_id: str) -> dict[str, Any]:
 
 
 def _scan_after_pseudonymizing(vault: Vault, source_id: str, text: str) -> str:
-    with vault.store.transaction():
+    with vault.transaction():
         ctx = vault.context(f"Patient/{source_id}")
-        pseudo = vault.pseudonymize(ctx, _patient(source_id))
+        pseudo = ctx.pseudonymize(_patient(source_id))
         assert pseudo["id"] != source_id
         scanned = ctx.scan(text)
         ctx.flush()
@@ -41,7 +41,7 @@ def test_a_code_like_patient_id_in_free_text_becomes_a_reidentifiable_token(
 
 def test_the_learned_id_is_known_to_a_later_context(vault: Vault) -> None:
     _scan_after_pseudonymizing(vault, "pat1", "")
-    with vault.store.transaction():
+    with vault.transaction():
         later = vault.context("Patient/pat1")
         assert "pat1" not in later.scan("Follow-up for pat1.")
 
@@ -58,8 +58,8 @@ def test_a_short_numeric_id_is_not_replaced_in_free_text(vault: Vault) -> None:
 
 
 def test_only_the_patients_id_is_learned_not_other_resources_ids(vault: Vault) -> None:
-    with vault.store.transaction():
+    with vault.transaction():
         ctx = vault.context("Patient/p-9")
-        vault.pseudonymize(ctx, {"resourceType": "Observation", "id": "obs-17", "status": "final"})
+        ctx.pseudonymize({"resourceType": "Observation", "id": "obs-17", "status": "final"})
         assert ctx.scan("see obs-17") == "see obs-17"
         ctx.flush()

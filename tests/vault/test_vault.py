@@ -11,21 +11,22 @@ from clinvault.errors import VaultError
 from clinvault.settings import Settings
 from clinvault.vault import Vault
 from clinvault.vault.dates import date_variants
+from clinvault.vault.store import VaultStore
 from clinvault.vault.tokens import VALUE_TOKEN_RE
 
 from .conftest import PATIENT, PATIENT_PHI
 
 
 def _ingest_patient(vault: Vault) -> tuple[str, dict[str, object], str]:
-    with vault.store.transaction():
+    with vault.transaction():
         ctx = vault.context("Patient/pat-okafor-1")
-        pseudo = vault.pseudonymize(ctx, PATIENT)
+        pseudo = ctx.pseudonymize(PATIENT)
         note = ctx.scan(
             "Mr. Okafor (MRN-448812) seen 03/05/2024 with his daughter Adaeze Okafor. "
             "Call 316.555.0142 or chidi.okafor@example.org. Lives at 1427 Maple Grove Ave, "
             "Wichita 67202. Chidi says his father was a 94-year-old with Parkinson disease."
         )
-        vault.store.put_resources([vault.seal_resource(ctx, "Patient/pat-okafor-1", PATIENT, ())])
+        ctx.seal("Patient/pat-okafor-1", PATIENT)
         ctx.flush()
     return ctx.patient_token, pseudo, note
 
@@ -52,7 +53,7 @@ def test_note_text_is_scanned_and_dates_shifted(vault: Vault) -> None:
 
 
 def test_same_value_same_token_within_patient_and_not_across(vault: Vault) -> None:
-    with vault.store.transaction():
+    with vault.transaction():
         a = vault.context("Patient/a")
         b = vault.context("Patient/b")
         assert a.token("NAME", "Okafor") == a.token("NAME", "okafor ")
@@ -77,7 +78,7 @@ def test_reidentify_round_trip_with_lenient_tokens(vault: Vault) -> None:
 
 def test_tokens_of_one_patient_do_not_resolve_for_another(vault: Vault) -> None:
     token, _, note = _ingest_patient(vault)
-    with vault.store.transaction():
+    with vault.transaction():
         other = vault.context("Patient/other")
         other.flush()
     assert vault.reidentify(other.patient_token, note) != vault.reidentify(token, note)
@@ -99,7 +100,7 @@ def test_blind_index_lookups(vault: Vault) -> None:
 
 
 def test_offsets_are_nonzero_and_within_bounds(vault: Vault) -> None:
-    with vault.store.transaction():
+    with vault.transaction():
         offsets = [vault.context(f"Patient/p{i}").offset_days for i in range(40)]
     assert all(30 <= abs(o) <= 365 for o in offsets)
     assert any(o < 0 for o in offsets)
@@ -114,9 +115,9 @@ def test_erase_makes_the_patient_unreadable(vault: Vault) -> None:
     assert vault.find_patient("MRN", "MRN-448812") == []
 
 
-def test_tampered_ciphertext_is_refused_without_detail(vault: Vault) -> None:
+def test_tampered_ciphertext_is_refused_without_detail(vault: Vault, store: VaultStore) -> None:
     _ingest_patient(vault)
-    row = vault.store.resources_of(vault.patient_token("pat-okafor-1"))[0]
+    row = store.resources_of(vault.patient_token("pat-okafor-1"))[0]
     ctx = vault.context("Patient/pat-okafor-1", create=False)
     forged = type(row)(
         **{
@@ -125,7 +126,7 @@ def test_tampered_ciphertext_is_refused_without_detail(vault: Vault) -> None:
         }
     )
     with pytest.raises(VaultError) as excinfo:
-        vault.open_resource(ctx, forged)
+        ctx.open_row(forged)
     assert str(excinfo.value) == "vault operation failed"
 
 

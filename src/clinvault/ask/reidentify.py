@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from clinvault.ask.citations import CitationCheck, CitedChunk
 from clinvault.ask.result import AnswerCitation
 from clinvault.errors import PrivacyError
-from clinvault.vault import Vault
-from clinvault.vault.dates import shift_text_dates
+from clinvault.vault import VaultClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +27,15 @@ def pseudonymous(check: CitationCheck) -> Presented:
     return Presented(check.answer, citations, list(check.uncited_statements))
 
 
-def reidentified(vault: Vault, patient: str, check: CitationCheck) -> Presented:
-    ctx = vault.context_for_token(patient)
+def reidentified(vault: VaultClient, patient: str, check: CitationCheck) -> Presented:
     citations = []
     for cited in check.cited:
-        row = vault.store.resource_by_token(cited.chunk.resource)
-        if row is None or row.patient_token != patient:
+        found = vault.source_reference(cited.chunk.resource)
+        if found is None or found[0] != patient:
             raise PrivacyError("a cited resource is not in this patient's vault; answer withheld")
-        source = vault.open_resource(ctx, row)
-        reference = f"{source.get('resourceType')}/{source.get('id')}"
-        date = shift_text_dates(cited.chunk.date, -ctx.offset_days) if cited.chunk.date else None
-        citations.append(_citation(cited, reference, date))
+        date = cited.chunk.date
+        real_date = vault.reidentify(patient, date, resolve_resources=False) if date else None
+        citations.append(_citation(cited, found[1], real_date))
     return Presented(
         vault.reidentify(patient, check.answer),
         citations,

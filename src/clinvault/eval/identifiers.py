@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from clinvault.eval.metrics.privacy import identifier_matcher
-from clinvault.vault import Vault
+from clinvault.vault import VaultClient
 from clinvault.vault.identifiers import IdentifierMatcher, KnownValue
 
 
 def patient_matcher(
-    vault: Vault, patient_token: str, truth: dict[str, Any] | None = None
+    vault: VaultClient, patient_token: str, truth: dict[str, Any] | None = None
 ) -> IdentifierMatcher:
-    values = list(vault.context_for_token(patient_token).known_values())
+    values = vault.known_values(patient_token)
     for entry in (truth or {}).get("phi") or []:
         if entry.get("type") not in ("BIRTH_DATE", "DATE"):
             values.append(KnownValue(str(entry["type"]), str(entry["value"])))

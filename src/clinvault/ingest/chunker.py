@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from clinvault.fhir.notes import split_passages
 from clinvault.fhir.render import render
-from clinvault.ingest.chunk_ids import chunk_id
-from clinvault.keys import KeyRing
 from clinvault.model import Chunk
+
+
+class ChunkIds(Protocol):
+    def chunk_id(self, resource_token: str, part: str) -> str:
+        """Opaque, stable point id of one part of a resource (the vault's keyed hash)."""
 
 
 @dataclass(frozen=True)
 class Chunker:
-    keys: KeyRing
+    ids: ChunkIds
     note_max_chars: int
     note_overlap_chars: int
 
@@ -31,7 +34,7 @@ class Chunker:
         rendered = render(pseudo)
         chunks = [
             Chunk(
-                chunk_id=chunk_id(self.keys, resource_token, "resource"),
+                chunk_id=self.ids.chunk_id(resource_token, "resource"),
                 patient=patient,
                 resource_type=rtype,
                 resource=resource_token,
@@ -49,7 +52,7 @@ class Chunker:
                 header = f"{rtype} note ({label}){' on ' + rendered.date if rendered.date else ''}, part {index + 1}/{len(passages)}: "
                 chunks.append(
                     Chunk(
-                        chunk_id=chunk_id(self.keys, resource_token, f"note:{part}:{index}"),
+                        chunk_id=self.ids.chunk_id(resource_token, f"note:{part}:{index}"),
                         patient=patient,
                         resource_type=rtype,
                         resource=resource_token,
@@ -66,7 +69,7 @@ class Chunker:
         self, patient: str, resource_token: str, text: str, date: str | None
     ) -> Chunk:
         return Chunk(
-            chunk_id=chunk_id(self.keys, resource_token, "summary"),
+            chunk_id=self.ids.chunk_id(resource_token, "summary"),
             patient=patient,
             resource_type="Patient",
             resource=resource_token,

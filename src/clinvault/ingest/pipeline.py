@@ -14,25 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from clinvault.fhir.notes import note_texts
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import BadInput, SkippedEntry, SkippedFile, SourceResource, iter_sources
 from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
+from clinvault.ingest import stages
 from clinvault.ingest.chunker import Chunker
-from clinvault.ingest.leak_gate import LeakGate
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
-from clinvault.ingest.privacy import IndexPrivacy, Pseudonymizing
 from clinvault.ingest.report import IngestReport, Problem
-from clinvault.ingest.summary import age_text, summary_text
+from clinvault.ingest.stages import Changes, PatientBatch
 from clinvault.model import Chunk
 from clinvault.settings import Settings
 from clinvault.vault import SHARED_SCOPE, PatientContext, Vault
-from clinvault.vault.dates import date_variants
-from clinvault.vault.store import ResourceRow
-
-NAMED_SHARED_TYPES = frozenset({"Practitioner", "PractitionerRole", "Organization", "Location"})
+from clinvault.vault.client import Stored
 
 
 class Progress(Protocol):
@@ -61,9 +56,8 @@ class IngestPipeline:
     progress: Progress = field(default_factory=_NoProgress)
     care_team: CareTeamSink | None = None
     notes: NoteScrubber = field(default_factory=lambda: NoteScrubber(None))
-    """Free-text PHI detection over notes; without a detector only known identifiers go."""
-    privacy: IndexPrivacy = field(default_factory=Pseudonymizing)
-    """What the index sees of each resource, and which chunks pass the leak gate."""
+    """Free-text PHI detection over notes; without a detector only known identifiers go.
+    Whatever it misses of a known identifier, the leak gate (always run) refuses."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         report = IngestReport()
@@ -122,35 +116,27 @@ class IngestPipeline:
         self, report: IngestReport, where: str, rtype: str, message: str, resource: Any
     ) -> None:
         report.rejected.append(Problem(where, rtype, message))
-        with self.vault.store.transaction():
-            self.vault.quarantine(where, rtype, message, resource)
+        self.vault.quarantine(where, rtype, message, resource)
 
     # -- shared resources (no patient) --------------------------------------------------------
 
     def _store_shared(
         self, shared: Mapping[str, SourceResource], linkage: Linkage, report: IngestReport
     ) -> None:
-        with self.vault.store.transaction():
-            ctx = self._context(SHARED_SCOPE, linkage)
-            existing = self.vault.store.get_resources([self.vault.record_id(k) for k in shared])
-            rows = []
-            for key, item in shared.items():
-                row = existing.get(self.vault.record_id(key))
-                if row is not None and row.content_hash == self.vault.content_hash(item.resource):
+        resources = {key: item.resource for key, item in shared.items()}
+        with self.vault.transaction():
+            stored = self.vault.stored(resources)
+            session = self.vault.patient_session(SHARED_SCOPE)
+            for key, resource in resources.items():
+                if stored[key] is Stored.UNCHANGED:
                     report.resources_unchanged += 1
                     continue
-                rows.append(self.vault.seal_resource(ctx, key, item.resource, ()))
+                session.seal(key, resource)
                 report.by_type[key.split("/", 1)[0]] += 1
-            self.vault.store.put_resources(rows)
-            ctx.flush()
-            report.resources_stored += len(rows)
+                report.resources_stored += 1
+            session.flush()
 
     # -- one patient --------------------------------------------------------------------------
-
-    def _context(self, scope: str, linkage: Linkage) -> PatientContext:
-        ctx = self.vault.context(scope)
-        ctx.resolve_reference = lambda ref: linkage.resolver.resolve_string(ref, bundle=None)
-        return ctx
 
     def _ingest_patient(
         self,
@@ -160,88 +146,19 @@ class IngestPipeline:
         linkage: Linkage,
         report: IngestReport,
     ) -> None:
-        vault = self.vault
-        keyed = [(linkage.links[i.where].key or "", i) for i in items]
-        existing = vault.store.get_resources([vault.record_id(k) for k, _ in keyed if k])
-        changed = [
-            (k, i)
-            for k, i in keyed
-            if not (row := existing.get(vault.record_id(k)))
-            or row.content_hash != vault.content_hash(i.resource)
-        ]
-        report.resources_unchanged += len(keyed) - len(changed)
-        if not changed:
+        batch = _batch(patient_ref, items, shared, linkage)
+        changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
+        report.resources_unchanged += changes.unchanged
+        if not changes:
             return
         report.patients += 1
-        patient_item = next((i for k, i in keyed if k == patient_ref), None)
-        raw_patient = patient_item.resource if patient_item else None
-        with vault.store.transaction():
-            ctx = self._context(patient_ref, linkage)
-            on = vault.clock.now().date()
-            age = age_text(
-                raw_patient.get("birthDate") if raw_patient else None,
-                on,
-                vault.policy.age_cap,
-                raw_patient.get("deceasedDateTime") if raw_patient else None,
-            )
-            over_cap = bool(age and age.endswith("+"))
-            pseudonymizer = vault.pseudonymizer(ctx, age_over_cap=over_cap)
-            # Learn every identifier first: the patient, then people and places it references.
-            privacy = self.privacy
-            pseudo_patient = privacy.resource(pseudonymizer, raw_patient) if raw_patient else None
-            for shared_key in _referenced(items, linkage, shared):
-                item = shared[shared_key]
-                if shared_key.split("/", 1)[0] in NAMED_SHARED_TYPES:
-                    pseudonymizer.pseudonymize(item.resource)
-            for _key, i in keyed:
-                if i.resource.get("resourceType") == "RelatedPerson":
-                    pseudonymizer.pseudonymize(i.resource)
-
-            chunker = Chunker(
-                vault.keys,
-                self.settings.ingest.note_max_chars,
-                self.settings.ingest.note_overlap_chars,
-            )
-            unindexed = set(self.settings.ingest.unindexed_types)
-            pseudos: list[Mapping[str, Any]] = []
-            to_chunk: list[tuple[str, SourceResource, Mapping[str, Any]]] = []
-            changed_keys = {k for k, _ in changed}
-            for k, i in keyed:
-                pseudo = (
-                    pseudo_patient
-                    if (k == patient_ref and pseudo_patient is not None)
-                    else privacy.resource(pseudonymizer, i.resource)
-                )
-                pseudos.append(pseudo)
-                rtype = str(i.resource.get("resourceType"))
-                if k in changed_keys and rtype != "Patient" and rtype not in unindexed:
-                    to_chunk.append((k, i, pseudo))
-            notes = [(k, n) for k, i, _ in to_chunk for n in note_texts(i.resource)]
-            patient_notes = self.notes.for_patient(i.resource for _, i in keyed)
-            scrubbed = patient_notes.scrub_all(ctx, [n.text for _, n in notes])
-            notes_by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for (k, note), text in zip(notes, scrubbed, strict=True):
-                notes_by_key[k].append((note.part, text))
-            chunks_by_key: dict[str, list[Chunk]] = {
-                k: chunker.resource_chunks(
-                    ctx.patient_token, vault.resource_token(k), pseudo, notes_by_key.get(k, [])
-                )
-                for k, _, pseudo in to_chunk
-            }
-            if pseudo_patient is not None:
-                text = summary_text(ctx.patient_token, pseudo_patient, age, pseudos)
-                chunks_by_key.setdefault(patient_ref, []).append(
-                    chunker.summary_chunk(
-                        ctx.patient_token, vault.resource_token(patient_ref), text, None
-                    )
-                )
-
-            gate = LeakGate(
-                ctx.matcher, self._gate_values(keyed), birth_dates=_birth_forms(raw_patient)
-            )
-            all_chunks = [c for chunks in chunks_by_key.values() for c in chunks]
-            passed, refused = privacy.admit(ctx, all_chunks, gate)
-            for refusal in refused:
+        tokens = {k: self.vault.resource_token(k) for k, _ in batch.resources}
+        tokens.setdefault(patient_ref, self.vault.resource_token(patient_ref))
+        with self.vault.transaction():
+            session = self.vault.patient_session(patient_ref, references=batch.references)
+            chunks = self._chunks(session, batch, changes, tokens)
+            gated = stages.gate(session, batch, [c for cs in chunks.values() for c in cs])
+            for refusal in gated.refused:
                 report.rejected.append(
                     Problem(
                         f"{refusal.chunk.resource_type} chunk {refusal.chunk.chunk_id}",
@@ -249,47 +166,53 @@ class IngestPipeline:
                         f"leak gate refused the chunk: it still holds a known {refusal.kind} identifier",
                     )
                 )
-            report.chunks_refused += len(refused)
-            passed_ids = {c.chunk_id for c in passed}
+            report.chunks_refused += len(gated.refused)
+            stored = stages.write(
+                session, self.index, self.embedder, batch, changes, tokens, chunks, gated.passed
+            )
+        for key in changes.changed:
+            report.by_type[key.split("/", 1)[0]] += 1
+        report.resources_stored += stored
+        report.chunks_indexed += len(gated.passed)
 
-            old_tokens = [
-                existing[vault.record_id(k)].resource_token
-                for k in changed_keys
-                if vault.record_id(k) in existing
-            ]
-            if old_tokens:
-                self.index.delete_resources(ctx.patient_token, old_tokens)
-            if passed:
-                vectors = self.embedder.embed_documents([c.text for c in passed])
-                self.index.upsert(passed, vectors)
-            rows: list[ResourceRow] = []
-            for k, i in changed:
-                ids = tuple(
-                    c.chunk_id for c in chunks_by_key.get(k, []) if c.chunk_id in passed_ids
-                )
-                rows.append(vault.seal_resource(ctx, k, i.resource, ids))
-                report.by_type[k.split("/", 1)[0]] += 1
-            vault.store.put_resources(rows)
-            ctx.flush()
-        report.resources_stored += len(rows)
-        report.chunks_indexed += len(passed)
-
-    def _gate_values(self, keyed: Sequence[tuple[str, SourceResource]]) -> list[str]:
-        return [
-            k.split("/", 1)[1] for k, _ in keyed if "/" in k and _looks_like_id(k.split("/", 1)[1])
-        ]
+    def _chunks(
+        self,
+        session: PatientContext,
+        batch: PatientBatch,
+        changes: Changes,
+        tokens: Mapping[str, str],
+    ) -> dict[str, list[Chunk]]:
+        """Pseudonymize, scrub notes, chunk: what the gate then checks."""
+        pseudo = stages.pseudonymize(session, batch)
+        positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
+        notes = stages.scrub_notes(session, self.notes, batch, positions)
+        chunker = Chunker(
+            self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
+        )
+        return stages.chunk(chunker, session.patient_token, tokens, batch, pseudo, positions, notes)
 
 
-def _birth_forms(raw_patient: Mapping[str, Any] | None) -> list[str]:
-    if raw_patient and isinstance(raw_patient.get("birthDate"), str):
-        return list(date_variants(raw_patient["birthDate"]))
-    return []
-
-
-def _looks_like_id(value: str) -> bool:
-    """Source ids such as ``Stroke`` or ``example`` are words, not identifiers; ids with a
-    digit (uuids, record numbers) are what the gate looks for."""
-    return any(ch.isdigit() for ch in value)
+def _batch(
+    patient_ref: str,
+    items: Sequence[SourceResource],
+    shared: Mapping[str, SourceResource],
+    linkage: Linkage,
+) -> PatientBatch:
+    keyed = tuple((linkage.links[i.where].key or "", i.resource) for i in items)
+    referenced = _referenced(items, linkage, shared)
+    sources = [i.resource for i in items] + [shared[k].resource for k in referenced]
+    references: dict[str, str] = {}
+    for ref in (r for resource in sources for r in _walk_references(resource)):
+        if ref not in references:
+            resolved = linkage.resolver.resolve_string(ref, bundle=None)
+            if resolved is not None:
+                references[ref] = resolved
+    return PatientBatch(
+        patient_ref,
+        keyed,
+        tuple((k, shared[k].resource) for k in referenced),
+        references,
+    )
 
 
 def _walk_references(value: Any) -> Iterator[str]:

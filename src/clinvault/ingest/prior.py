@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clinvault.vault import Vault
+from clinvault.vault import VaultClient
 
 
 @dataclass
 class VaultPriorRecords:
-    vault: Vault
+    vault: VaultClient
     _cache: dict[str, str | None] = field(default_factory=dict)
 
     def patient_of(self, reference: str) -> str | None:
@@ -20,7 +20,4 @@ class VaultPriorRecords:
     def _lookup(self, reference: str) -> str | None:
         if reference.startswith("Patient/"):
             return reference if self.vault.find_patient("patient", reference) else None
-        row = self.vault.store.get_resource(self.vault.record_id(reference))
-        if row is None:
-            return None
-        return self.vault.source_patient(row.patient_token)
+        return self.vault.patient_of(reference)

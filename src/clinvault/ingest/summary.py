@@ -4,27 +4,12 @@ allergies. Built from the patient's pseudonymized resources and renderings."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from clinvault.fhir.codes import concept_display
-from clinvault.vault.dates import age_in_years, parse_fhir_date
 
 RACE_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"
 ETHNICITY_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"
-
-
-def age_text(
-    real_birth_date: str | None, on: date, cap: int, deceased: str | None = None
-) -> str | None:
-    born = parse_fhir_date(real_birth_date) if real_birth_date else None
-    if born is None:
-        return None
-    end = parse_fhir_date(deceased) if deceased else None
-    years = age_in_years(born, end or on)
-    if years > cap:
-        return f"{cap + 1}+"
-    return str(years) if years >= 2 else f"{max(0, (((end or on) - born).days) // 30)} months"
 
 
 def _extension_text(patient: Mapping[str, Any], url: str) -> str | None:

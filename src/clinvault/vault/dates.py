@@ -146,3 +146,17 @@ def parse_fhir_date(value: str) -> date | None:
         return date(int(m["y"]), int(m["m"]), int(m["d"]))
     except ValueError:
         return None
+
+
+def age_text(
+    real_birth_date: str | None, on: date, cap: int, deceased: str | None = None
+) -> str | None:
+    """The age the index may show: years, months under 2, ``<cap+1>+`` over the cap."""
+    born = parse_fhir_date(real_birth_date) if real_birth_date else None
+    if born is None:
+        return None
+    end = parse_fhir_date(deceased) if deceased else None
+    years = age_in_years(born, end or on)
+    if years > cap:
+        return f"{cap + 1}+"
+    return str(years) if years >= 2 else f"{max(0, (((end or on) - born).days) // 30)} months"

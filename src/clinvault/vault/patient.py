@@ -3,20 +3,29 @@
 A ``PatientContext`` is the :class:`~clinvault.vault.pseudonymizer.TokenSink` for that
 patient: every token it hands out is remembered (encrypted under the patient's data key)
 and every tokenized value becomes a known identifier for text scanning and leak checks.
-New tokens are buffered and written by ``flush()`` inside the caller's transaction.
+New tokens and sealed resources are buffered and written by ``flush()`` inside the caller's
+transaction (:meth:`clinvault.vault.Vault.transaction`).
+
+It is the vault's per-patient session (:class:`clinvault.vault.client.PatientSession`):
+plain data goes in and out; its data key, the key ring and the store stay private.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from clinvault import crypto
+from clinvault.clock import Clock
 from clinvault.errors import VaultError
 from clinvault.keys import KeyRing
-from clinvault.vault.dates import collapse_ages, shift_fhir_value, shift_text_dates
+from clinvault.vault.dates import age_text, collapse_ages, shift_fhir_value, shift_text_dates
 from clinvault.vault.identifiers import IdentifierMatcher, KnownValue, is_code_like
-from clinvault.vault.store import TokenRow, VaultStore
+from clinvault.vault.policy import Policy
+from clinvault.vault.pseudonymizer import Pseudonymizer
+from clinvault.vault.store import ResourceRow, TokenRow, VaultStore
 from clinvault.vault.tokens import normalize, resource_token, value_token
 
 LOOKUP_KINDS = frozenset({"MRN", "SSN"})
@@ -28,22 +37,26 @@ SOURCE_ID_KIND = "ID"
 class PatientContext:
     patient_token: str
     offset_days: int
-    sealer: crypto.Sealer
-    keys: KeyRing
-    store: VaultStore
-    resolve_reference: Any = None
-    """Optional ``Callable[[str], str | None]`` mapping a raw reference to ``Type/id``."""
+    _sealer: crypto.Sealer
+    _keys: KeyRing
+    _store: VaultStore
+    _policy: Policy
+    _clock: Clock
+    references: Mapping[str, str] = field(default_factory=dict)
+    """Raw references (as the resources write them) resolved to ``Type/id``; others are
+    read literally."""
     matcher: IdentifierMatcher = field(default_factory=IdentifierMatcher)
     _by_value: dict[str, str] = field(default_factory=dict)
     _values: dict[str, str] = field(default_factory=dict)
     _pending: list[TokenRow] = field(default_factory=list)
     _lookups: list[tuple[str, str]] = field(default_factory=list)
+    _resources: list[ResourceRow] = field(default_factory=list)
 
     # -- loading ------------------------------------------------------------------------------
 
     def load_tokens(self) -> None:
-        for row in self.store.tokens_of(self.patient_token):
-            value = self.sealer.open(row.value_ct, self._aad(row.token)).decode()
+        for row in self._store.tokens_of(self.patient_token):
+            value = self._sealer.open(row.value_ct, self._aad(row.token)).decode()
             self._by_value[row.value_hash] = row.token
             self._values[row.token] = value
             if row.kind not in ("DATE",):
@@ -53,7 +66,7 @@ class PatientContext:
         return f"token|{self.patient_token}|{token}".encode()
 
     def _value_hash(self, kind: str, value: str) -> str:
-        return self.keys.blind_index(
+        return self._keys.blind_index(
             "token-value", f"{self.patient_token}\x1f{kind}\x1f{normalize(value)}"
         )
 
@@ -76,12 +89,12 @@ class PatientContext:
                 token,
                 vhash,
                 kind,
-                self.sealer.seal(value.encode(), self._aad(token)),
+                self._sealer.seal(value.encode(), self._aad(token)),
             )
         )
         if kind in LOOKUP_KINDS:
             self._lookups.append(
-                (self.keys.blind_index(kind, normalize(value)), self.patient_token)
+                (self._keys.blind_index(kind, normalize(value)), self.patient_token)
             )
         if kind != "DATE":
             self.matcher.add(kind, value)
@@ -89,10 +102,10 @@ class PatientContext:
 
     def _new_token(self, kind: str, value: str) -> str:
         for width in (8, 12, 16):
-            token = value_token(self.keys.token, self.patient_token, kind, value, width)
+            token = value_token(self._keys.token, self.patient_token, kind, value, width)
             if (
                 token not in self._values
-                and self.store.get_token(self.patient_token, token) is None
+                and self._store.get_token(self.patient_token, token) is None
             ):
                 return token
         raise VaultError("token space exhausted")
@@ -114,12 +127,12 @@ class PatientContext:
     def reference(self, reference: str) -> str:
         if reference.startswith("#"):
             return reference
-        resolved = self.resolve_reference(reference) if self.resolve_reference else None
+        resolved = self.references.get(reference)
         target = resolved or _plain_reference(reference)
         if target is None:
-            return resource_token(self.keys.token, reference)
+            return resource_token(self._keys.token, reference)
         rtype = target.split("/", 1)[0]
-        return f"{rtype}/{resource_token(self.keys.token, target)}"
+        return f"{rtype}/{resource_token(self._keys.token, target)}"
 
     def resource_id(self, resource_type: str, resource_id: str) -> str:
         """The opaque id (``RES-…``) for a resource id.
@@ -134,7 +147,65 @@ class PatientContext:
         """
         if resource_type == "Patient" and is_code_like(resource_id):
             self.learn(SOURCE_ID_KIND, resource_id)
-        return resource_token(self.keys.token, f"{resource_type}/{resource_id}")
+        return resource_token(self._keys.token, f"{resource_type}/{resource_id}")
+
+    # -- resources ----------------------------------------------------------------------------
+
+    def pseudonymize(
+        self, resource: Mapping[str, Any], *, age_over_cap: bool = False
+    ) -> dict[str, Any]:
+        """The resource with identifiers tokenized, dates shifted and ids made opaque; every
+        identifier in it becomes known to this patient."""
+        pseudonymizer = Pseudonymizer(self._policy, self, age_over_cap=age_over_cap)
+        return pseudonymizer.pseudonymize(dict(resource))
+
+    def age(self, patient: Mapping[str, Any] | None) -> str | None:
+        """The patient's age as the index may show it (``90+`` over the policy's cap)."""
+        if not patient:
+            return None
+        return age_text(
+            patient.get("birthDate"),
+            self._clock.now().date(),
+            self._policy.age_cap,
+            patient.get("deceasedDateTime"),
+        )
+
+    def record_id(self, source_ref: str) -> str:
+        return self._keys.blind_index("resource", source_ref)
+
+    def seal(
+        self, source_ref: str, resource: Mapping[str, Any], chunk_ids: tuple[str, ...] = ()
+    ) -> None:
+        """Seal the original resource under the patient's data key (written by ``flush``),
+        with the ids of its indexed chunks."""
+        self._resources.append(self.sealed_row(source_ref, resource, chunk_ids))
+
+    def sealed_row(
+        self, source_ref: str, resource: Mapping[str, Any], chunk_ids: tuple[str, ...]
+    ) -> ResourceRow:
+        record_id = self.record_id(source_ref)
+        raw = json.dumps(resource, separators=(",", ":"), ensure_ascii=False).encode()
+        return ResourceRow(
+            record_id=record_id,
+            patient_token=self.patient_token,
+            resource_type=source_ref.split("/", 1)[0],
+            resource_token=resource_token(self._keys.token, source_ref),
+            content_hash=content_hash(self._keys, resource),
+            resource_ct=self._sealer.seal(raw, self._resource_aad(record_id)),
+            chunk_ids=chunk_ids,
+            updated_at=self._clock.now(),
+        )
+
+    def open_row(self, row: ResourceRow) -> dict[str, Any]:
+        """The original resource of one of this patient's sealed rows."""
+        if row.patient_token != self.patient_token:
+            raise VaultError()
+        raw = self._sealer.open(row.resource_ct, self._resource_aad(row.record_id))
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    def _resource_aad(self, record_id: str) -> bytes:
+        return f"resource|{self.patient_token}|{record_id}".encode()
 
     # -- reading back -------------------------------------------------------------------------
 
@@ -145,12 +216,22 @@ class PatientContext:
         return list(self.matcher.values)
 
     def flush(self) -> None:
+        """Write the new tokens, look-ups and sealed resources (inside a vault transaction)."""
+        if self._resources:
+            self._store.put_resources(self._resources)
+            self._resources = []
         if self._pending:
-            self.store.put_tokens(self._pending)
+            self._store.put_tokens(self._pending)
             self._pending = []
         if self._lookups:
-            self.store.put_lookups(self._lookups)
+            self._store.put_lookups(self._lookups)
             self._lookups = []
+
+
+def content_hash(keys: KeyRing, resource: Mapping[str, Any]) -> str:
+    """Keyed hash of a resource's canonical JSON: the unchanged check compares it."""
+    canonical = json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return keys.blind_index("content", canonical)
 
 
 def _plain_reference(reference: str) -> str | None:

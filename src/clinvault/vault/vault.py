@@ -4,6 +4,9 @@ Envelope encryption: each patient has a random data key (DEK) wrapped by the dep
 KEK; every original resource, token value and date offset is sealed under the DEK with
 associated data binding it to its patient and record. Erasing a patient destroys the
 wrapped DEK, so nothing of the patient can be decrypted again.
+
+``Vault`` is the in-process :class:`~clinvault.vault.client.VaultClient`: its store, key
+ring, policy and clock are private; callers get plain data back.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import struct
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from clinvault import crypto
@@ -19,11 +24,12 @@ from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.errors import VaultError
 from clinvault.keys import KeyRing
 from clinvault.settings import Settings
+from clinvault.vault.client import SourceRecord, Stored
 from clinvault.vault.dates import shift_text_dates
-from clinvault.vault.patient import PatientContext
+from clinvault.vault.identifiers import KnownValue
+from clinvault.vault.patient import PatientContext, content_hash
 from clinvault.vault.policy import Policy, load_policy
-from clinvault.vault.pseudonymizer import Pseudonymizer
-from clinvault.vault.store import VAULT_STORES, PatientRow, QuarantineRow, ResourceRow, VaultStore
+from clinvault.vault.store import VAULT_STORES, PatientRow, QuarantineRow, VaultStore
 from clinvault.vault.tokens import (
     RESOURCE_TOKEN_RE,
     find_value_tokens,
@@ -35,26 +41,46 @@ from clinvault.vault.tokens import (
 SHARED_SCOPE = "shared"
 """Vault scope of resources that belong to no patient (Practitioner, Organization...)."""
 
+QUARANTINE_KEY_INFO = "clinvault/quarantine/v1"
 
-@dataclass
+
 class Vault:
-    store: VaultStore
-    keys: KeyRing
-    policy: Policy
-    clock: Clock
-    random: RandomBytes
-    shift_min_days: int = 30
-    shift_max_days: int = 365
+    """The in-process vault (see :class:`~clinvault.vault.client.VaultClient`)."""
+
+    def __init__(
+        self,
+        *,
+        store: VaultStore,
+        keys: KeyRing,
+        policy: Policy,
+        clock: Clock,
+        random: RandomBytes,
+        shift_min_days: int = 30,
+        shift_max_days: int = 365,
+    ) -> None:
+        self._store = store
+        self._keys = keys
+        self._policy = policy
+        self._clock = clock
+        self._random = random
+        self._shift_min_days = shift_min_days
+        self._shift_max_days = shift_max_days
 
     @classmethod
     def open(
-        cls, settings: Settings, *, clock: Clock | None = None, random: RandomBytes | None = None
+        cls,
+        settings: Settings,
+        *,
+        keys: KeyRing | None = None,
+        clock: Clock | None = None,
+        random: RandomBytes | None = None,
     ) -> Vault:
+        """The vault the settings name; ``keys`` shares a key ring the caller loaded."""
         rnd = random or system_random()
         store = VAULT_STORES.create(settings.vault.backend, settings.vault_url)
         return cls(
             store=store,
-            keys=KeyRing.load(settings, rnd),
+            keys=keys or KeyRing.load(settings, rnd),
             policy=load_policy(settings.vault.policy_file),
             clock=clock or SystemClock(),
             random=rnd,
@@ -63,32 +89,41 @@ class Vault:
         )
 
     def close(self) -> None:
-        self.store.close()
+        self._store.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._store.transaction():
+            yield
+
+    def counts(self) -> dict[str, int]:
+        return self._store.counts()
 
     # -- names --------------------------------------------------------------------------------
 
     def patient_token(self, source_ref: str) -> str:
-        return patient_token(self.keys.token, _patient_ref(source_ref))
+        return patient_token(self._keys.token, _patient_ref(source_ref))
 
     def resource_token(self, source_ref: str) -> str:
-        return resource_token(self.keys.token, source_ref)
+        return resource_token(self._keys.token, source_ref)
 
-    def record_id(self, source_ref: str) -> str:
-        return self.keys.blind_index("resource", source_ref)
+    def chunk_id(self, resource_token: str, part: str) -> str:
+        """Opaque, stable point id: a keyed hash of (resource, part) shaped as a UUID."""
+        digest = self._keys.blind_index("chunk", f"{resource_token}\x1f{part}")
+        return str(uuid.UUID(hex=digest[:32]))
 
-    def content_hash(self, resource: dict[str, Any]) -> str:
-        canonical = json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return self.keys.blind_index("content", canonical)
+    def _record_id(self, source_ref: str) -> str:
+        return self._keys.blind_index("resource", source_ref)
 
     # -- patients -----------------------------------------------------------------------------
 
     def _sealer(self, key: bytes) -> crypto.Sealer:
-        return crypto.Sealer(key, self.random)
+        return crypto.Sealer(key, self._random)
 
     def _new_offset(self) -> int:
-        span = self.shift_max_days - self.shift_min_days + 1
-        value: int = struct.unpack(">I", self.random(4))[0]
-        days = self.shift_min_days + value % span
+        span = self._shift_max_days - self._shift_min_days + 1
+        value: int = struct.unpack(">I", self._random(4))[0]
+        days = self._shift_min_days + value % span
         return -days if value & 1 << 31 else days
 
     def context(self, source_ref: str, *, create: bool = True) -> PatientContext:
@@ -99,110 +134,119 @@ class Vault:
     def context_for_token(self, token: str) -> PatientContext:
         return self._context(token, None)
 
+    def patient_session(
+        self, scope: str, *, references: Mapping[str, str] | None = None
+    ) -> PatientContext:
+        ctx = self.context(scope)
+        ctx.references = dict(references or {})
+        return ctx
+
     def _context(self, token: str, create_ref: str | None) -> PatientContext:
-        row = self.store.get_patient(token)
+        row = self._store.get_patient(token)
         if row is None:
             if create_ref is None:
                 raise VaultError("unknown patient")
-            dek = crypto.new_key(self.random)
+            dek = crypto.new_key(self._random)
             offset = self._new_offset()
             row = PatientRow(
                 patient_token=token,
-                source_hash=self.keys.blind_index("patient", create_ref),
-                wrapped_dek=self._sealer(self.keys.kek).seal(dek, f"dek|{token}".encode()),
+                source_hash=self._keys.blind_index("patient", create_ref),
+                wrapped_dek=self._sealer(self._keys.kek).seal(dek, f"dek|{token}".encode()),
                 offset_ct=self._sealer(dek).seal(str(offset).encode(), f"offset|{token}".encode()),
-                created_at=self.clock.now(),
+                created_at=self._clock.now(),
             )
-            self.store.put_patient(row)
-            self.store.put_lookups([(row.source_hash, token)])
-        dek = self._sealer(self.keys.kek).open(row.wrapped_dek, f"dek|{token}".encode())
+            self._store.put_patient(row)
+            self._store.put_lookups([(row.source_hash, token)])
+        dek = self._sealer(self._keys.kek).open(row.wrapped_dek, f"dek|{token}".encode())
         sealer = self._sealer(dek)
         offset = int(sealer.open(row.offset_ct, f"offset|{token}".encode()))
-        ctx = PatientContext(token, offset, sealer, self.keys, self.store)
+        ctx = PatientContext(
+            token, offset, sealer, self._keys, self._store, self._policy, self._clock
+        )
         ctx.load_tokens()
         return ctx
 
-    def pseudonymizer(self, ctx: PatientContext, *, age_over_cap: bool = False) -> Pseudonymizer:
-        return Pseudonymizer(self.policy, ctx, age_over_cap=age_over_cap)
+    def has_patient(self, patient_token: str) -> bool:
+        return self._store.get_patient(patient_token) is not None
 
-    def pseudonymize(
-        self, ctx: PatientContext, resource: dict[str, Any], *, age_over_cap: bool = False
-    ) -> dict[str, Any]:
-        return self.pseudonymizer(ctx, age_over_cap=age_over_cap).pseudonymize(resource)
+    def patient_tokens(self) -> list[str]:
+        return [row.patient_token for row in self._store.patients()]
 
     def find_patient(self, kind: str, value: str) -> list[str]:
         """Patient tokens for an identifier (``MRN``, ``SSN``) or a source ``patient`` ref."""
         if kind == "patient":
-            return self.store.find_patients(self.keys.blind_index("patient", _patient_ref(value)))
-        return self.store.find_patients(self.keys.blind_index(kind, normalize(value)))
+            return self._store.find_patients(self._keys.blind_index("patient", _patient_ref(value)))
+        return self._store.find_patients(self._keys.blind_index(kind, normalize(value)))
+
+    def patient_of(self, source_ref: str) -> str | None:
+        row = self._store.get_resource(self._record_id(source_ref))
+        return None if row is None else self.source_patient(row.patient_token)
+
+    def patient_resources(self, patient_token: str) -> list[dict[str, Any]]:
+        ctx = self.context_for_token(patient_token)
+        return [ctx.open_row(row) for row in self._store.resources_of(patient_token)]
+
+    def known_values(self, patient_token: str) -> list[KnownValue]:
+        return self.context_for_token(patient_token).known_values()
 
     def erase(self, patient_token: str) -> int:
-        with self.store.transaction():
-            return self.store.erase_patient(patient_token)
+        with self._store.transaction():
+            return self._store.erase_patient(patient_token)
 
     # -- resources ----------------------------------------------------------------------------
 
-    def seal_resource(
-        self,
-        ctx: PatientContext,
-        source_ref: str,
-        resource: dict[str, Any],
-        chunk_ids: tuple[str, ...],
-    ) -> ResourceRow:
-        record_id = self.record_id(source_ref)
-        raw = json.dumps(resource, separators=(",", ":"), ensure_ascii=False).encode()
-        return ResourceRow(
-            record_id=record_id,
-            patient_token=ctx.patient_token,
-            resource_type=source_ref.split("/", 1)[0],
-            resource_token=self.resource_token(source_ref),
-            content_hash=self.content_hash(resource),
-            resource_ct=ctx.sealer.seal(raw, f"resource|{ctx.patient_token}|{record_id}".encode()),
-            chunk_ids=chunk_ids,
-            updated_at=self.clock.now(),
-        )
+    def stored(self, resources: Mapping[str, Mapping[str, Any]]) -> dict[str, Stored]:
+        ids = {key: self._record_id(key) for key in resources}
+        rows = self._store.get_resources(list(ids.values()))
+        out: dict[str, Stored] = {}
+        for key, resource in resources.items():
+            row = rows.get(ids[key])
+            if row is None:
+                out[key] = Stored.NEW
+            elif row.content_hash == content_hash(self._keys, resource):
+                out[key] = Stored.UNCHANGED
+            else:
+                out[key] = Stored.CHANGED
+        return out
 
-    def open_resource(self, ctx: PatientContext, row: ResourceRow) -> dict[str, Any]:
-        if row.patient_token != ctx.patient_token:
-            raise VaultError()
-        raw = ctx.sealer.open(
-            row.resource_ct, f"resource|{ctx.patient_token}|{row.record_id}".encode()
-        )
-        data: dict[str, Any] = json.loads(raw)
-        return data
+    def source_record(self, resource_tok: str) -> SourceRecord | None:
+        row = self._store.resource_by_token(resource_tok.upper())
+        if row is None:
+            return None
+        resource = self.context_for_token(row.patient_token).open_row(row)
+        reference = f"{resource.get('resourceType')}/{resource.get('id')}"
+        return SourceRecord(row.patient_token, row.resource_type, reference, resource)
 
     def source_reference(self, resource_tok: str) -> tuple[str, str] | None:
         """(patient token, ``Type/id``) of a resource token, or ``None`` if unknown."""
-        row = self.store.resource_by_token(resource_tok.upper())
-        if row is None:
-            return None
-        ctx = self.context_for_token(row.patient_token)
-        resource = self.open_resource(ctx, row)
-        return row.patient_token, f"{resource.get('resourceType')}/{resource.get('id')}"
+        record = self.source_record(resource_tok)
+        return None if record is None else (record.patient_token, record.reference)
+
+    def pseudonymize_resource(
+        self, patient_token: str, resource: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return self.context_for_token(patient_token).pseudonymize(resource)
 
     # -- quarantine ---------------------------------------------------------------------------
 
     def quarantine(self, where: str, resource_type: str, message: str, resource: Any) -> None:
-        key = crypto.derive_key(self.keys.kek, "clinvault/quarantine/v1")
-        sealer = self._sealer(key)
-        stamp = self.clock.now()
+        sealer = self._sealer(crypto.derive_key(self._keys.kek, QUARANTINE_KEY_INFO))
         aad = b"quarantine"
-        self.store.add_quarantine(
-            QuarantineRow(
-                id=None,
-                created_at=stamp,
-                resource_type=resource_type[:64],
-                message=message.replace(where, "<where>"),  # the place is stored sealed
-                where_ct=sealer.seal(where.encode(), aad + b"|where"),
-                resource_ct=sealer.seal(json.dumps(resource).encode(), aad + b"|resource"),
-            )
+        row = QuarantineRow(
+            id=None,
+            created_at=self._clock.now(),
+            resource_type=resource_type[:64],
+            message=message.replace(where, "<where>"),  # the place is stored sealed
+            where_ct=sealer.seal(where.encode(), aad + b"|where"),
+            resource_ct=sealer.seal(json.dumps(resource).encode(), aad + b"|resource"),
         )
+        with self._store.transaction():
+            self._store.add_quarantine(row)
 
     def quarantined(self) -> list[dict[str, Any]]:
-        key = crypto.derive_key(self.keys.kek, "clinvault/quarantine/v1")
-        sealer = self._sealer(key)
+        sealer = self._sealer(crypto.derive_key(self._keys.kek, QUARANTINE_KEY_INFO))
         out = []
-        for row in self.store.quarantined():
+        for row in self._store.quarantined():
             aad = b"quarantine"
             out.append(
                 {
@@ -217,9 +261,12 @@ class Vault:
 
     # -- free text and re-identification ------------------------------------------------------
 
+    def scan(self, patient_tok: str, text: str) -> str:
+        return self.context_for_token(patient_tok).scan(text)
+
     def tokenize(self, patient_tok: str, kind: str, value: str) -> str:
         ctx = self.context_for_token(patient_tok)
-        with self.store.transaction():
+        with self._store.transaction():
             token = ctx.token(kind, value)
             ctx.flush()
         return token
@@ -263,11 +310,14 @@ class Vault:
 
     def source_patient(self, patient_tok: str) -> str | None:
         """``Patient/<id>`` of a patient token, from its sealed Patient resource."""
+        resource = self.patient_resource(patient_tok)
+        return None if resource is None else f"Patient/{resource.get('id')}"
+
+    def patient_resource(self, patient_tok: str) -> dict[str, Any] | None:
         ctx = self.context_for_token(patient_tok)
-        for row in self.store.resources_of(patient_tok):
+        for row in self._store.resources_of(patient_tok):
             if row.resource_type == "Patient":
-                resource = self.open_resource(ctx, row)
-                return f"Patient/{resource.get('id')}"
+                return ctx.open_row(row)
         return None
 
 
