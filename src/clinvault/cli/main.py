@@ -11,6 +11,7 @@ import clinvault  # noqa: F401  (offline defaults before any heavy import)
 COMMAND_MODULES = (
     "clinvault.cli.synth",
     "clinvault.cli.ingest",
+    "clinvault.cli.convert",
     "clinvault.cli.index",
     "clinvault.cli.show",
     "clinvault.cli.ask",

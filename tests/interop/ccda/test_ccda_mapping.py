@@ -38,6 +38,8 @@ def bundle() -> dict[str, Any]:
         ("2008031908-0500", "2008-03-19T08:00:00-05:00"),
         ("20080319083000.123+0000", "2008-03-19T08:30:00.123+00:00"),
         ("20080319083000", "2008-03-19"),  # a time without offset keeps its day only
+        ("19620230", None),  # no such day: dropped, not a resource the validator refuses
+        ("2008031925", None),
         ("not a date", None),
         ("", None),
     ],

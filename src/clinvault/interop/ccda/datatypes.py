@@ -10,6 +10,7 @@ its day. Every function returns ``None`` for a null-flavored or unusable value.
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from typing import Any
 
 from lxml import etree
@@ -44,6 +45,8 @@ def ts(value: str | None) -> str | None:
     if match is None:
         return None
     parts = match.groupdict()
+    if not _real_date(parts):
+        return None
     out = parts["y"]
     for key in ("m", "d"):
         if parts[key] is None:
@@ -56,6 +59,16 @@ def ts(value: str | None) -> str | None:
     tz = parts["tz"]
     offset = "Z" if tz == "Z" else f"{tz[:3]}:{tz[3:]}"
     return f"{out}T{parts['H']}:{parts['M'] or '00'}:{seconds}{fraction}{offset}"
+
+
+def _real_date(parts: dict[str, str | None]) -> bool:
+    """A calendar date and clock time that exist (no February 30th, no hour 25)."""
+    try:
+        date(int(parts["y"] or 0), int(parts["m"] or 1), int(parts["d"] or 1))
+        time(int(parts["H"] or 0), int(parts["M"] or 0), int(parts["S"] or 0))
+    except ValueError:
+        return False
+    return True
 
 
 def ts_of(element: etree._Element | None) -> str | None:
