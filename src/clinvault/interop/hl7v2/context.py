@@ -13,7 +13,7 @@ status of the same Encounter.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +42,10 @@ class Options:
     ``Patient.identifier`` with the same system/value name one patient)."""
 
 
+PatientResolver = Callable[[str, str], dict[str, Any] | None]
+"""(identifier system, value) -> the stored Patient with that identifier, or None."""
+
+
 @dataclass(slots=True)
 class Context:
     message: Message
@@ -62,6 +66,8 @@ class Context:
     last_medication: dict[str, Any] | None = None
     appointment: dict[str, Any] | None = None
     seen_keys: dict[str, int] = field(default_factory=dict)
+    known_patient: dict[str, Any] | None = None
+    """The stored Patient the MRN resolved to (its id and identifiers are kept)."""
 
     @property
     def facility(self) -> str:

@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from clinvault.interop.hl7v2 import datatypes as dt
-from clinvault.interop.hl7v2.context import Context, Options
+from clinvault.interop.hl7v2.context import Context, Options, PatientResolver
 from clinvault.interop.hl7v2.errors import Hl7MappingError, Hl7ParseError
-from clinvault.interop.hl7v2.message import Message
+from clinvault.interop.hl7v2.message import Message, Segment
 from clinvault.interop.hl7v2.parser import parse_batch
 from clinvault.interop.hl7v2.segments import MAPPERS
 from clinvault.interop.hl7v2.segments.encounter import encounter_id
-from clinvault.interop.hl7v2.segments.patient import patient_id
+from clinvault.interop.hl7v2.segments.patient import mrn_of, patient_id
 from clinvault.interop.hl7v2.segments.results import close_note
 from clinvault.interop.hl7v2.tables import Tables
 
@@ -45,8 +45,14 @@ class BatchConversion:
 
 
 class Converter:
-    def __init__(self, options: Options | None = None, tables: Tables | None = None) -> None:
+    def __init__(
+        self,
+        options: Options | None = None,
+        tables: Tables | None = None,
+        resolver: PatientResolver | None = None,
+    ) -> None:
         self.options = options or Options()
+        self.resolver = resolver
         base = tables or Tables.load()
         if self.options.authority_systems:
             base = replace(base, authorities=dict(self.options.authority_systems))
@@ -100,6 +106,7 @@ class Converter:
                 "no PID segment: the patient is unknown", where=where, segment="PID", code="101"
             )
         ctx.patient_ref = f"Patient/{patient_id(pid, ctx)}"
+        self._resolve_patient(ctx, pid)
         pv1 = message.one("PV1")
         if pv1 is not None and _has_visit(pv1):
             ctx.encounter_ref = f"Encounter/{encounter_id(pv1, ctx)}"
@@ -113,6 +120,17 @@ class Converter:
             MAPPERS[name](ctx, segment)
         close_note(ctx)
         return Conversion(message, self._bundle(ctx), tuple(unmapped))
+
+    def _resolve_patient(self, ctx: Context, pid: Segment) -> None:
+        if self.resolver is None:
+            return
+        rep = mrn_of(pid, ctx)
+        if rep is None:
+            return
+        known = self.resolver(dt.authority_system(rep, self.tables, comp=4), rep.get(1))
+        if known is not None and isinstance(known.get("id"), str):
+            ctx.patient_ref = f"Patient/{known['id']}"
+            ctx.known_patient = known
 
     def _bundle(self, ctx: Context) -> dict[str, Any]:
         entries = []

@@ -31,7 +31,7 @@ def map_pv1(ctx: Context, segment: Segment) -> None:
     tables = ctx.tables
     class_code = tables.lookup("encounter_class", segment.get(2).upper())
     start, end = ctx.datetime(segment.get(44)), ctx.datetime(segment.get(45))
-    status = _status(ctx, start, end)
+    status = _status(ctx, class_code, end)
     if ctx.event.get("reopen"):
         end = None
     participants = []
@@ -97,13 +97,15 @@ def map_pv1(ctx: Context, segment: Segment) -> None:
     ctx.add(resource)
 
 
-def _status(ctx: Context, start: str | None, end: str | None) -> str:
+def _status(ctx: Context, class_code: str, end: str | None) -> str:
+    """The event's status, else (A08 and other updates) what PV1 implies: a discharge time
+    means finished, a pre-admission planned, anything else a visit in progress."""
     status = ctx.event.get("encounter_status")
     if isinstance(status, str):
         return status
     if end:
         return "finished"
-    return "in-progress" if start else "unknown"
+    return "planned" if class_code == "PRENC" else "in-progress"
 
 
 def _coded(ctx: Context, code: str, table: str) -> dict[str, Any]:

@@ -55,6 +55,8 @@ def map_pid(ctx: Context, segment: Segment) -> None:
         identifiers.append(
             _typed_identifier(ctx, "DL", tables.code_system(licence.get(2)), licence.get(1))
         )
+    if ctx.known_patient is not None:
+        identifiers = [*ctx.known_patient.get("identifier", []), *identifiers]
     identifiers = _unique(identifiers)
     death_time = segment.get(29)
     deceased: dict[str, Any] = {}
@@ -69,7 +71,7 @@ def map_pid(ctx: Context, segment: Segment) -> None:
     resource = dt.pruned(
         {
             "resourceType": "Patient",
-            "id": patient_id(segment, ctx),
+            "id": ctx.patient_ref.split("/", 1)[1] if ctx.patient_ref else patient_id(segment, ctx),
             "extension": _race_ethnicity(ctx, segment) + _maiden(segment),
             "identifier": identifiers,
             "name": [dt.human_name(rep, tables) for rep in segment.repetitions(5)]
