@@ -195,6 +195,17 @@ def test_ids_are_stable_and_depend_on_the_document() -> None:
     assert not set(other_ids[1:]) & set(ids[1:])
 
 
+def test_two_documents_claiming_one_id_do_not_share_resources() -> None:
+    """9 of the 22 Microsoft samples claim ``TT988``: reusing ids would overwrite one
+    document's notes with another's."""
+    first = convert_bytes(minimal_ccd(), "a.xml").bundle
+    revised = minimal_ccd().replace(b"No chest pain.", b"Mild chest pain.")
+    second = convert_bytes(revised, "b.xml").bundle
+    ids = {e["resource"]["id"] for e in first["entry"]}
+    second_ids = {e["resource"]["id"] for e in second["entry"]}
+    assert ids & second_ids == {first["entry"][0]["resource"]["id"]}  # the Patient only
+
+
 def test_a_statement_quoted_in_two_sections_is_one_resource_but_copied_ids_are_not() -> None:
     from tests.interop.ccda.ccda_samples import SECTIONS
 

@@ -2,7 +2,8 @@
 
 Ids are derived, never random, so converting the same document twice gives the same
 resources and re-ingest writes nothing: ``sha256(document id | kind | entry ids)`` shaped
-as a UUID; when an entry has no id, or its id was already used in this document (samples
+as a UUID (the document id is its ``ClinicalDocument/id`` with a digest of its bytes, see
+``document.py``); when an entry has no id, or its id was already used in this document (samples
 often repeat one id on nested acts), its position in the document is used instead.
 """
 
