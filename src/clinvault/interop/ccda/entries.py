@@ -124,10 +124,12 @@ SIGNATURE_PARTS = (
 )
 
 
-def _signature(element: etree._Element) -> str:
-    """What makes a statement this statement, apart from its ids (see ``Context.repeated``)."""
+def _signature(element: etree._Element, parts_of: tuple[str, ...] = SIGNATURE_PARTS) -> str:
+    """What makes a statement this statement, apart from its ids (see ``Context.repeated``).
+    A problem is its ``value`` and times: its ``code`` only says which kind of problem list
+    quotes it (admission vs discharge diagnosis)."""
     parts = []
-    for path in SIGNATURE_PARTS:
+    for path in parts_of:
         for node in all_of(element, path):
             parts.append(" ".join(etree.tostring(node, method="c14n").decode().split()))
     return "\x1f".join(parts)
@@ -183,7 +185,9 @@ def problems(entry: etree._Element, ctx: Context, position: str) -> list[dict[st
     out = []
     for number, observation in enumerate(observations):
         code = _code(observation, ctx, "v:value")
-        if code is None or ctx.repeated("Condition", id_keys(observation), _signature(observation)):
+        if code is None or ctx.repeated(
+            "Condition", id_keys(observation), _signature(observation, SIGNATURE_PARTS[1:])
+        ):
             continue
         condition = _base("Condition", observation, ctx, f"{position}.{number}")
         condition["category"] = [{"coding": [{"system": CONDITION_CATEGORY, "code": category}]}]
