@@ -24,6 +24,7 @@ from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Problem
 from clinvault.ingest.stages import Changes, PatientBatch
+from clinvault.interop.hl7v2.source import readers as legacy_readers
 from clinvault.model import Chunk
 from clinvault.settings import Settings
 from clinvault.vault import SHARED_SCOPE, PatientContext, Vault
@@ -78,7 +79,8 @@ class IngestPipeline:
             self._store_shared(shared, linkage, report)
             self.progress.advance()
         for patient_ref in sorted(by_patient):
-            self._ingest_patient(patient_ref, by_patient[patient_ref], shared, linkage, report)
+            batch = _batch(patient_ref, by_patient[patient_ref], shared, linkage)
+            self._ingest_patient(batch, report)
             if self.care_team is not None and patient_ref in linkage.care_team:
                 self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
             self.progress.advance()
@@ -93,7 +95,7 @@ class IngestPipeline:
     ) -> tuple[list[SourceResource], Linkage]:
         refs = ReferenceIndex(prior=VaultPriorRecords(self.vault))
         items: list[SourceResource] = []
-        for item in iter_sources(paths):
+        for item in iter_sources(paths, readers=legacy_readers(self.settings, self.vault)):
             if isinstance(item, SkippedFile):
                 report.skipped_files.append((str(item.path), item.reason))
             elif isinstance(item, SkippedEntry):
@@ -138,15 +140,10 @@ class IngestPipeline:
 
     # -- one patient --------------------------------------------------------------------------
 
-    def _ingest_patient(
-        self,
-        patient_ref: str,
-        items: list[SourceResource],
-        shared: Mapping[str, SourceResource],
-        linkage: Linkage,
-        report: IngestReport,
-    ) -> None:
-        batch = _batch(patient_ref, items, shared, linkage)
+    def _ingest_patient(self, batch: PatientBatch, report: IngestReport) -> None:
+        """detect changes -> pseudonymize -> scrub notes -> chunk -> gate -> write, in one
+        vault transaction; the leak gate is not optional."""
+        patient_ref = batch.patient_ref
         changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
         report.resources_unchanged += changes.unchanged
         if not changes:
