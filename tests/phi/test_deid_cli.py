@@ -59,8 +59,8 @@ def test_text_with_a_patient_uses_reversible_vault_tokens(
 
     vault = Vault.open(settings)
     try:
-        with vault.store.transaction():
-            patient = vault.context("Patient/p-42").patient_token
+        with vault.transaction():
+            patient = vault.patient_session("Patient/p-42").patient_token
     finally:
         vault.close()
     runner = CliRunner()
