@@ -5,7 +5,9 @@ It prints PHI (the converted record, as the file holds it): use it only on a fil
 already hold. It opens no vault, index or audit log and writes nothing to
 ``CLINVAULT_HOME``. The format is chosen by the ingest's format registry
 (``clinvault.fhir.sources.FORMATS``), so ``convert`` reads what ``ingest`` reads. Every
-resource is validated with the R4B models; problems go to stderr by place and element,
+resource is validated with the R4B models. A format whose converter module offers
+``readers(settings, vault)`` (HL7 v2) is read as configured, without a vault (no patient
+matching: nothing in the home is opened); problems go to stderr by place and element,
 never by value.
 
 Output: indented Bundle JSON, one per document or message; with ``--json`` one compact
@@ -62,8 +64,16 @@ def _reader(file: Path) -> Reader | None:
     form = next((f for f in FORMATS if suffix in f.suffixes), None)
     if form is None or form.converter is None:
         return None
-    module, _, name = form.converter.partition(":")
-    reader: Reader = getattr(importlib.import_module(module), name)
+    module_name, _, name = form.converter.partition(":")
+    module = importlib.import_module(module_name)
+    configured = getattr(module, "readers", None)
+    if configured is not None:  # a format with settings (HL7 v2: time zone, facilities)
+        from clinvault.cli.context import load_settings
+
+        chosen: Reader | None = configured(load_settings(), None).get(form.name)
+        if chosen is not None:
+            return chosen
+    reader: Reader = getattr(module, name)
     return reader
 
 

@@ -104,3 +104,27 @@ def test_an_invalid_resource_exits_1_and_is_named_by_place(
     assert json.loads(result.stdout.splitlines()[0])["resourceType"] == "Bundle"
     assert "invalid" in result.output
     assert "#Immunization/" in result.output
+
+
+HL7_ADT = (
+    "MSH|^~\\&|LAB|GOODHEALTH|EHR|GOODHEALTH|202401011200||ADT^A01|MSG00001|P|2.5\r"
+    "EVN|A01|202401011200\r"
+    "PID|1||448812^^^GOODHEALTH^MR||Quintanilla^Marisol||19620314|F\r"
+    "PV1|1|I|W^389^1\r"
+)
+
+
+def test_hl7v2_files_convert_through_the_same_registry(home: Path, tmp_path: Path) -> None:
+    from clinvault.fhir.sources import FORMATS
+
+    if not any(f.name == "hl7v2" for f in FORMATS):
+        pytest.skip("HL7 v2 is not in the ingest's format registry (clinvault.fhir.sources)")
+    message = tmp_path / "adt.hl7"
+    message.write_text(HL7_ADT)
+    result = _invoke(home, str(message), "--json")
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    resources = [e["resource"] for e in json.loads(line)["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    assert patient["birthDate"] == "1962-03-14"
+    assert list(home.iterdir()) == []
