@@ -55,7 +55,7 @@ def _walk(node: etree._Element, parts: list[str]) -> None:
                 parts.append(child.tail.replace("\n", " "))
             continue
         child_name = local_name(child)
-        if child_name in BLOCKS or child_name in LINE_ENDS:
+        if child_name in BLOCKS:
             parts.append("\n")
         _walk(child, parts)
         if child_name in CELLS:
