@@ -39,7 +39,7 @@ def test_a_folder_mixes_fhir_and_ccda(tmp_path: Path) -> None:
     (folder / "ccd.xml").write_bytes(minimal_ccd())
     (folder / "other.xml").write_text("<note><to>x</to></note>")
     (folder / "evil.cda").write_bytes(DTD)
-    (folder / "readme.txt").write_text("not walked")
+    (folder / "readme.md").write_text("not walked")
     (folder / "p.json").write_text(json.dumps({"resourceType": "Patient", "id": "p9"}))
     items = list(iter_sources([folder]))
     resources = [i for i in items if isinstance(i, SourceResource)]
