@@ -25,13 +25,10 @@ import tempfile
 from pathlib import Path
 
 import clinvault  # noqa: F401  (offline defaults first)
-from clinvault.access import AccessStore
-from clinvault.ask import open_ask_service
 from clinvault.errors import EgressBlocked
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
-from clinvault.vault import Vault
 
 TMPFS = Path("/dev/shm")  # noqa: S108  (tmpfs: the Edge shard fsyncs every write)
 USER = "bench-clinician"
@@ -58,11 +55,8 @@ def prepare(home: Path, patients: int, embedder: str) -> tuple[Settings, list[st
         home=home, index={"embedder": {"backend": embedder}, "path": str(home / "index")}
     )
     write_cohort(SynthConfig(patients=patients, seed=5), home / "cohort")
-    pipeline = open_pipeline(settings)
-    try:
-        pipeline.run([home / "cohort"])
-    finally:
-        pipeline.close()
+    with Runtime.open(settings) as runtime:
+        runtime.ingest_pipeline().run([home / "cohort"])
     return settings, grant_all(settings, home)
 
 
@@ -76,16 +70,12 @@ def grant_all(settings: Settings, home: Path) -> list[str]:
             for e in entries
             if e.get("resource", {}).get("resourceType") == "Patient"
         ]
-    vault = Vault.open(settings)
-    store = AccessStore.open(settings, vault.keys)
-    try:
+    with Runtime.open(settings) as runtime:
+        store = runtime.access_store
         if store.principal(USER) is None:
             store.add_user(USER, "clinician")
         for ref in refs:
             store.grant(USER, ref)
-    finally:
-        store.close()
-        vault.close()
     return refs
 
 
@@ -104,10 +94,10 @@ def main() -> None:
             args.embedder = settings.index.embedder.backend
         else:
             settings, refs = prepare(Path(folder), args.patients, args.embedder)
-        service = open_ask_service(settings)
         laps: dict[str, list[float]] = {stage: [] for stage in STAGES}
         blocked = 0
-        try:
+        with Runtime.open(settings) as runtime:
+            service = runtime.ask_service()
             for round_no in range(args.rounds + 1):
                 for ref in refs:
                     for question in QUESTIONS:
@@ -121,8 +111,6 @@ def main() -> None:
                         for stage in STAGES[:-1]:
                             laps[stage].append(result.latency_ms.get(stage, 0.0))
                         laps["total"].append(sum(result.latency_ms.values()))
-        finally:
-            service.close()
     asks = len(laps["total"])
     print(
         f"ask latency, {asks} asks ({len(refs)} patients x {len(QUESTIONS)} questions x "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import clinvault  # noqa: F401
 from clinvault.index.factory import open_embedder
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
 
@@ -36,14 +36,13 @@ def main() -> None:
         settings = Settings.load(home=root / "home")
         if args.no_phi_detector:
             settings.ingest.detect_phi = False
-        pipeline = open_pipeline(settings)
-        embedder = pipeline.embedder
-        embedder.embed_documents(["warm up"])  # load the model outside the timing
-        started = time.perf_counter()
-        report = pipeline.run([cohort])
-        ingest_s = time.perf_counter() - started
-        texts = [c.text for c in pipeline.index.scroll()]
-        pipeline.close()
+        with Runtime.open(settings) as runtime:
+            pipeline = runtime.ingest_pipeline()
+            runtime.embedder.embed_documents(["warm up"])  # load the model outside the timing
+            started = time.perf_counter()
+            report = pipeline.run([cohort])
+            ingest_s = time.perf_counter() - started
+            texts = [c.text for c in runtime.index.scroll()]
         raw = open_embedder(settings)
         raw.embed_documents(["warm up"])
         started = time.perf_counter()

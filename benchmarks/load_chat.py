@@ -56,16 +56,14 @@ def prepare(home: Path, patients: int, env: dict[str, str]) -> list[str]:
     script = """
 import json, sys
 from clinvault.settings import Settings
-from clinvault.vault import Vault
-from clinvault.access import AccessStore
-settings = Settings.load()
-vault = Vault.open(settings)
-store = AccessStore.open(settings, vault.keys)
-store.add_user(sys.argv[1], "clinician")
-refs = [vault.source_patient(row.patient_token) for row in vault.store.patients()]
-refs = [r for r in refs if r]
-for ref in refs:
-    store.grant(sys.argv[1], ref)
+from clinvault.runtime import Runtime
+with Runtime.open(Settings.load()) as runtime:
+    vault, store = runtime.vault, runtime.access_store
+    store.add_user(sys.argv[1], "clinician")
+    refs = [vault.source_patient(token) for token in vault.patient_tokens()]
+    refs = [r for r in refs if r]
+    for ref in refs:
+        store.grant(sys.argv[1], ref)
 print(json.dumps(refs))
 """
     out = subprocess.run(
@@ -78,11 +76,9 @@ print(json.dumps(refs))
 def ask_record_count(env: dict[str, str]) -> int:
     script = """
 from clinvault.settings import Settings
-from clinvault.keys import KeyRing
-from clinvault.audit import AuditLog
-settings = Settings.load()
-log = AuditLog.open(settings, KeyRing.load(settings))
-print(sum(1 for r in log.iter_records() if r.kind == "ask"))
+from clinvault.runtime import Runtime
+with Runtime.open(Settings.load()) as runtime:
+    print(sum(1 for r in runtime.audit_log.iter_records() if r.kind == "ask"))
 """
     out = subprocess.run(
         [sys.executable, "-c", script], check=True, env=env, capture_output=True, text=True

@@ -39,7 +39,8 @@ class VaultSettings(BaseModel):
         description="SQLAlchemy URL; default: sqlite file under CLINVAULT_HOME/vault",
     )
     master_key_file: Path | None = Field(
-        default=None, description="32-byte key file (0600); default CLINVAULT_HOME/keys/master.key"
+        default=None,
+        description="32-byte key file (0600); default CLINVAULT_HOME/keys/master.key",
     )
     master_key_env: str = Field(
         default="CLINVAULT_MASTER_KEY",
@@ -91,7 +92,10 @@ class PhiSettings(BaseModel):
         description="sha256 pins for the spaCy model's files; None disables verification",
     )
     score_threshold: float = Field(
-        default=0.4, ge=0.0, le=1.0, description="spans scoring below this are not reported"
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="spans scoring below this are not reported",
     )
     allow_list_file: ConfigFile = Field(
         default_factory=lambda: default_config_file("phi.allow_list_file"),
@@ -113,7 +117,8 @@ class ProviderCompliance(BaseModel):
     """What a compliance team knows about a provider; the provider policy judges it."""
 
     baa: bool = Field(
-        default=False, description="a business associate agreement with the provider is in place"
+        default=False,
+        description="a business associate agreement with the provider is in place",
     )
     data_retention: str = Field(
         default="unknown",
@@ -121,7 +126,8 @@ class ProviderCompliance(BaseModel):
         description="how long the provider keeps prompts: none, 30d (days), indefinite, unknown",
     )
     region: str | None = Field(
-        default=None, description="where the provider processes data, e.g. us-east, on-prem"
+        default=None,
+        description="where the provider processes data, e.g. us-east, on-prem",
     )
     zero_data_retention: bool = Field(
         default=False, description="a zero-data-retention agreement covers this route"
@@ -172,14 +178,17 @@ class LLMPolicy(BaseModel):
 
     require_baa: bool = Field(default=False, description="routes need baa = true")
     allowed_retention: list[str] | None = Field(
-        default=None, description="data_retention values allowed, e.g. ['none', '30d']; None: any"
+        default=None,
+        description="data_retention values allowed, e.g. ['none', '30d']; None: any",
     )
     allowed_regions: list[str] | None = Field(
-        default=None, description="regions allowed, e.g. ['us-east', 'on-prem']; None: any"
+        default=None,
+        description="regions allowed, e.g. ['us-east', 'on-prem']; None: any",
     )
     require_zero_data_retention: bool = False
     allow_remote: bool = Field(
-        default=True, description="false: only in-process models (nothing leaves the process)"
+        default=True,
+        description="false: only in-process models (nothing leaves the process)",
     )
 
 
@@ -192,6 +201,10 @@ class LLMSettings(ProviderCompliance):
     ``LLMRoute`` fallbacks also work with the one-route form.
     """
 
+    client: str = Field(
+        default="litellm",
+        description="the model client, by its name in clinvault.llm.clients.LLM_CLIENTS",
+    )
     model: str = "clinvault/evidence"
     api_base: str | None = None
     api_key_env: str | None = None
@@ -210,7 +223,12 @@ class LLMSettings(ProviderCompliance):
 
     @model_validator(mode="after")
     def _routes_are_consistent(self) -> Self:
-        single = {"model", "api_base", "api_key_env", "api_version"} & self.model_fields_set
+        single = {
+            "model",
+            "api_base",
+            "api_key_env",
+            "api_version",
+        } & self.model_fields_set
         if self.routes and single:
             raise ValueError(
                 "set either the one-route fields (" + ", ".join(sorted(single)) + ") or routes"
@@ -291,10 +309,12 @@ class IngestSettings(BaseModel):
         description="kept encrypted in the vault but not chunked (billing, provenance)",
     )
     detect_phi: bool = Field(
-        default=True, description="run the free-text PHI detector over every note and narrative"
+        default=True,
+        description="run the free-text PHI detector over every note and narrative",
     )
     optimize_after_chunks: int = Field(
-        default=10_000, description="after an ingest writing this many chunks, build the HNSW index"
+        default=10_000,
+        description="after an ingest writing this many chunks, build the HNSW index",
     )
     note_max_chars: int = 900
     note_overlap_chars: int = 120
@@ -339,16 +359,19 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=0, le=65535)
     cors_origins: list[str] = Field(
-        default_factory=list, description="exact origins allowed cross-site; empty: none"
+        default_factory=list,
+        description="exact origins allowed cross-site; empty: none",
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_question_chars: int = Field(default=4000, ge=10)
     rate_limit_per_minute: int = Field(default=120, ge=1, description="requests per principal")
     redis_url: str | None = Field(
-        default=None, description="e.g. redis://127.0.0.1:6379/0; default: in-process limits"
+        default=None,
+        description="e.g. redis://127.0.0.1:6379/0; default: in-process limits",
     )
     demo_sign_in: bool = Field(
-        default=False, description="offer demo users' tokens on the chat page (development)"
+        default=False,
+        description="offer demo users' tokens on the chat page (development)",
     )
     max_conversations: int = Field(default=10000, ge=1)
 

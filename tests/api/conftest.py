@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clinvault.api import ApiServices, create_app, open_api_services
+from clinvault.api import ApiServices, create_app
 from clinvault.api.ratelimit import InProcessRateLimiter
 from clinvault.api.security.jwt import TokenIssuer
 from clinvault.api.services import hs256_secret
@@ -69,9 +69,9 @@ def api_cohort() -> Iterator[Cohort]:
 @pytest.fixture(scope="session")
 def api(api_cohort: Cohort) -> Iterator[Api]:
     settings = api_cohort.settings(api={"rate_limit_per_minute": 1000})
-    services = open_api_services(settings)
+    services = ApiServices.open(settings)
     app = create_app(settings, services=services, limiter=InProcessRateLimiter(1000))
-    secret = hs256_secret(settings, services.vault)
+    secret = hs256_secret(settings.auth, services.runtime.keys)
     assert secret is not None
     try:
         with TestClient(app) as client:

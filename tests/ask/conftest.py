@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from clinvault.access import AccessStore
-from clinvault.ask import AskService, open_ask_service
-from clinvault.ingest.service import open_pipeline
+from clinvault.ask import AskService
 from clinvault.llm import LLMClient
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
-from clinvault.vault import Vault
 from tests.ask.ask_factories import OTHER_ID, PATIENT_ID, write_bundle
 
 CLINICIAN = "dr-grey"
@@ -53,26 +51,18 @@ def build_cohort(root: Path, embedder_backend: str = "hashing") -> Cohort:
     home.mkdir(parents=True)
     index = {"embedder": {"backend": embedder_backend}, "path": str(home / "index")}
     settings = Settings.load(home=home, index=index)
-    pipeline = open_pipeline(settings)
-    try:
-        report = pipeline.run([write_bundle(root / "input")])
+    with Runtime.open(settings) as runtime:
+        report = runtime.ingest_pipeline().run([write_bundle(root / "input")])
         assert report.patients == 2
         assert not report.rejected
-        token = pipeline.vault.patient_token(f"Patient/{PATIENT_ID}")
-    finally:
-        pipeline.close()
-    vault = Vault.open(settings)
-    store = AccessStore.open(settings, vault.keys)
-    try:
+        token = runtime.vault.patient_token(f"Patient/{PATIENT_ID}")
+        store = runtime.access_store
         store.add_user(CLINICIAN, "clinician")
         store.grant(CLINICIAN, f"Patient/{PATIENT_ID}")
         store.grant(CLINICIAN, f"Patient/{OTHER_ID}")
         store.add_user(CARE_TEAM_LESS, "clinician")
         store.add_user(RESEARCHER, "researcher")
         store.add_user(AUDITOR, "auditor")
-    finally:
-        store.close()
-        vault.close()
     env = {
         "CLINVAULT_HOME": str(home),
         "CLINVAULT_INDEX__EMBEDDER__BACKEND": embedder_backend,
@@ -105,15 +95,15 @@ class Services:
 
     def __init__(self, cohort: Cohort) -> None:
         self._cohort = cohort
-        self._open: tuple[LLMClient | None, AskService] | None = None
+        self._open: tuple[LLMClient | None, Runtime, AskService] | None = None
 
     def get(self, llm: LLMClient | None = None) -> AskService:
         if self._open is not None and self._open[0] is llm:
-            return self._open[1]
+            return self._open[2]
         self.close()
-        service = open_ask_service(self._cohort.settings(), llm=llm)
-        self._open = (llm, service)
-        return service
+        runtime = Runtime.open(self._cohort.settings(), llm=llm)
+        self._open = (llm, runtime, runtime.ask_service())
+        return self._open[2]
 
     def close(self) -> None:
         if self._open is not None:

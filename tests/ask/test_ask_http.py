@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from clinvault.ask import AskService, open_ask_service
+from clinvault.ask import AskService
+from clinvault.runtime import Runtime
 from tests.ask.ask_factories import (
     BIRTH_DATE,
     MRN,
@@ -38,9 +39,8 @@ def http_service(
     monkeypatch.setenv(KEY_ENV, "not-a-real-key")
     services.close()
     llm = {"model": "openai/fake-model", "api_base": server.base_url, "api_key_env": KEY_ENV}
-    service = open_ask_service(cohort.settings(llm={**llm, "max_retries": 0}))
-    yield service
-    service.close()
+    with Runtime.open(cohort.settings(llm={**llm, "max_retries": 0})) as runtime:
+        yield runtime.ask_service()
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -20,12 +20,10 @@ from typing import Any
 
 import pytest
 
-from clinvault.access import AccessStore
-from clinvault.ask import AskService, open_ask_service
-from clinvault.ingest.service import open_pipeline
+from clinvault.ask import AskService
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
-from clinvault.vault import Vault
 from tests.ask.conftest import SHM
 
 CLINICIAN = "dr-latest"
@@ -88,25 +86,12 @@ def case(clean_env: None) -> Iterator[Case]:
         shutil.copy(folder / truth["file"], chosen / truth["file"])
         index = {"embedder": {"backend": "hashing"}, "path": str(root / "home" / "index")}
         settings = Settings.load(home=root / "home", index=index)
-        pipeline = open_pipeline(settings)
-        try:
-            assert not pipeline.run([chosen]).rejected
-        finally:
-            pipeline.close()
         patient = f"Patient/{truth['patient_id']}"
-        vault = Vault.open(settings)
-        store = AccessStore.open(settings, vault.keys)
-        try:
-            store.add_user(CLINICIAN, "clinician")
-            store.grant(CLINICIAN, patient)
-        finally:
-            store.close()
-            vault.close()
-        service = open_ask_service(settings)
-        try:
-            yield Case(service, patient, gold, notes)
-        finally:
-            service.close()
+        with Runtime.open(settings) as runtime:
+            assert not runtime.ingest_pipeline().run([chosen]).rejected
+            runtime.access_store.add_user(CLINICIAN, "clinician")
+            runtime.access_store.grant(CLINICIAN, patient)
+            yield Case(runtime.ask_service(), patient, gold, notes)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from clinvault.ask import AskService, open_ask_service
+from clinvault.ask import AskService
+from clinvault.runtime import Runtime
 from tests.ask.ask_factories import FLU_DATE, LATEST_HBA1C, PATIENT_ID, hba1c_series
 from tests.ask.conftest import CLINICIAN, SHM, build_cohort
 
@@ -21,9 +22,8 @@ def real_service(clean_env: None) -> Iterator[AskService]:
     root = Path(tempfile.mkdtemp(prefix="clinvault-ask-st-", dir=SHM if SHM.is_dir() else None))
     try:
         cohort = build_cohort(root, embedder_backend="sentence-transformers")
-        service = open_ask_service(cohort.settings())
-        yield service
-        service.close()
+        with Runtime.open(cohort.settings()) as runtime:
+            yield runtime.ask_service()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

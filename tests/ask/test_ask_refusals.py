@@ -88,10 +88,13 @@ def test_unknown_patient_is_an_input_error_after_authorization(
 
 
 def test_egress_guard_block_is_audited(services: Services, audit_log: AuditLog) -> None:
-    service = services.get(ScriptedLLM("never [1]"))
+    # the client runs no guard of its own: the service's guard stops the prompt
+    unguarded = ScriptedLLM("never [1]")
+    service = services.get(unguarded)
     with pytest.raises(EgressBlocked):
         # an unknown phone number is not tokenized by the vault, so the guard stops it
         service.ask(CLINICIAN, PATIENT, "Did she call from 617-555-0199 about her HbA1c?")
+    assert unguarded.prompts == []
     record = _last_ask(audit_log)
     assert record.outcome == "blocked"
     assert record.reason == "egress-blocked"

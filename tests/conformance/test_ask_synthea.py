@@ -30,12 +30,10 @@ from typing import Any
 
 import pytest
 
-from clinvault.access import AccessStore
-from clinvault.ask import AskService, open_ask_service
+from clinvault.ask import AskService
 from clinvault.ask.result import AskResult
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
-from clinvault.vault import Vault
 
 DATASET = Path("fhir_r4") / "synthea_bundles_smart_generated_sample_data"
 BULK = Path("fhir_r4") / "synthea_bulk_10patients_smart"
@@ -241,34 +239,23 @@ def cohort(shared_data: Path) -> Iterator[Cohort]:
         )
         try:
             _ingest_and_grant(settings, list(patients.values()))
-            service = open_ask_service(settings)
-            try:
-                yield Cohort(patients, service)
-            finally:
-                service.close()
+            with Runtime.open(settings) as runtime:
+                yield Cohort(patients, runtime.ask_service())
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
 
 def _ingest_and_grant(settings: Settings, patients: list[Patient]) -> None:
-    pipeline = open_pipeline(settings)
-    try:
-        report = pipeline.run([p.source for p in patients])
-    finally:
-        pipeline.close()
-    assert report.patients == len(patients)
-    assert report.rejected == []
-    assert report.chunks_refused == 0
-    vault = Vault.open(settings)
-    store = AccessStore.open(settings, vault.keys)
-    try:
+    with Runtime.open(settings) as runtime:
+        report = runtime.ingest_pipeline().run([p.source for p in patients])
+        assert report.patients == len(patients)
+        assert report.rejected == []
+        assert report.chunks_refused == 0
+        store = runtime.access_store
         store.add_user(CLINICIAN, "clinician")
         store.add_user(RESEARCHER, "researcher")
         for patient in patients:
             store.grant(CLINICIAN, patient.reference)
-    finally:
-        store.close()
-        vault.close()
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ import pytest
 import spacy
 
 from clinvault.fhir.sources import SourceResource, iter_sources
-from clinvault.ingest.service import open_pipeline
 from clinvault.phi.model_pins import verify_model
 from clinvault.phi.name_lexicon import english_words
+from clinvault.runtime import Runtime
 from clinvault.settings import PhiSettings, Settings
 from tests.ingest.conftest import home_files_contain
 
@@ -124,12 +124,9 @@ def test_dataset_ingests_without_leaking(
         }
     )
     folder = shared_data / "fhir_r4" / dataset
-    pipeline = open_pipeline(fast)
-    try:
-        report = pipeline.run([folder])
-        chunks = list(pipeline.index.scroll())
-    finally:
-        pipeline.close()
+    with Runtime.open(fast) as runtime:
+        report = runtime.ingest_pipeline().run([folder])
+        chunks = list(runtime.index.scroll())
     assert report.chunks_refused == 0
     assert report.resources_stored > 0
     assert chunks
@@ -172,10 +169,5 @@ def test_dataset_ingests_without_leaking(
 
 
 def vault_token(settings: Settings, patient_id: str) -> str:
-    from clinvault.vault import Vault
-
-    vault = Vault.open(settings)
-    try:
-        return vault.patient_token(f"Patient/{patient_id}")
-    finally:
-        vault.close()
+    with Runtime.open(settings) as runtime:
+        return runtime.vault.patient_token(f"Patient/{patient_id}")

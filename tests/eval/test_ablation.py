@@ -15,17 +15,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from clinvault.ask import AskService
 from clinvault.cli.main import app
 from clinvault.errors import UnusableInputError
 from clinvault.eval.ablation.cohort import SyntheticCohort, open_synthetic_cohort
 from clinvault.eval.ablation.run import arm_settings
 from clinvault.eval.ablation.unpseudonymized import Unpseudonymized
-from clinvault.index import open_embedder, open_index
-from clinvault.ingest.privacy import Pseudonymizing
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
-from clinvault.vault import Vault
 
 pytestmark = pytest.mark.slow
 PATIENTS = 2
@@ -78,17 +76,9 @@ def _names(truth_file: Path) -> dict[str, list[str]]:
 
 
 def _index_texts(settings: Settings, patient: str) -> list[str]:
-    vault = Vault.open(settings)
-    try:
-        token = vault.patient_token(patient)
-    finally:
-        vault.close()
-    embedder = open_embedder(settings)
-    index = open_index(settings, embedder.dimension)
-    try:
-        return [chunk.text for chunk in index.scroll(token)]
-    finally:
-        index.close()
+    with Runtime.open(settings) as runtime:
+        token = runtime.vault.patient_token(patient)
+        return [chunk.text for chunk in runtime.index.scroll(token)]
 
 
 def test_the_switch_really_switches_pseudonymization(
@@ -180,8 +170,5 @@ def test_the_off_switch_needs_a_verified_cohort(synth: Path, settings: Settings)
         SyntheticCohort(synth, cohort.bundles, cohort.truth, object())
     with pytest.raises(TypeError):
         Unpseudonymized(synth)  # type: ignore[arg-type]
-    pipeline = open_pipeline(settings)
-    try:
-        assert isinstance(pipeline.privacy, Pseudonymizing)
-    finally:
-        pipeline.close()
+    with Runtime.open(settings) as runtime:
+        assert type(runtime.ask_service()) is AskService  # the production service: guarded

@@ -24,10 +24,9 @@ from clinvault.eval.report_html import render_html
 from clinvault.eval.report_json import build_report, write_report
 from clinvault.eval.runner import EvalRunner, RunResult
 from clinvault.eval.token_probes import EXPECTED_REASON
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings, project_file
 from clinvault.synth import SynthConfig, write_cohort
-from clinvault.vault import Vault
 from tests.eval.eval_doubles import InProcessEvidenceLLM, NumberInventingLLM
 
 BASELINE = project_file("eval", "baseline.json")
@@ -56,18 +55,10 @@ def cohort() -> Iterator[tuple[Settings, dict[str, dict[str, object]], list[Eval
             )
             # Seeded keys and date offsets: tokens and shifted dates (and so the hashing
             # embedder's vectors and every ranking) are the same on every run.
-            Vault.open(settings, random=seeded_random(SEED)).close()
-            pipeline = open_pipeline(settings)
-            pipeline.vault.random = seeded_random(SEED)
-            try:
-                pipeline.run([data])
-            finally:
-                pipeline.close()
-            vault = Vault.open(settings)
-            try:
-                facts = cohort_facts(vault)
-            finally:
-                vault.close()
+            Runtime.open(settings, random=seeded_random(SEED)).close()  # the master key
+            with Runtime.open(settings, random=seeded_random(SEED)) as runtime:
+                runtime.ingest_pipeline().run([data])
+                facts = cohort_facts(runtime.vault)
             truth = load_truth(data / "truth.jsonl")
             yield settings, truth, build_items(facts, truth)
         finally:

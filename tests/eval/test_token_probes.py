@@ -17,27 +17,23 @@ from clinvault.eval.dataset import EvalItem
 from clinvault.eval.metrics.scoring import score_item
 from clinvault.eval.outcome import PROBE_UNAVAILABLE, ItemOutcome
 from clinvault.eval.token_probes import EXPECTED_REASON, TokenProbes
+from clinvault.keys import KeyRing
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
-from clinvault.vault import Vault
 
 
 @pytest.fixture
-def opened(settings: Settings) -> Iterator[tuple[Settings, Vault, AuditLog]]:
-    vault = Vault.open(settings)
-    audit = AuditLog.open(settings, vault.keys)
-    try:
-        yield settings, vault, audit
-    finally:
-        audit.close()
-        vault.close()
+def opened(settings: Settings) -> Iterator[tuple[Settings, KeyRing, AuditLog]]:
+    with Runtime.open(settings) as runtime:
+        yield settings, runtime.keys, runtime.audit_log
 
 
 @pytest.mark.parametrize("probe", ["expired-token", "forged-token"])
 def test_probe_token_is_refused_and_audited(
-    opened: tuple[Settings, Vault, AuditLog], probe: str
+    opened: tuple[Settings, KeyRing, AuditLog], probe: str
 ) -> None:
-    settings, vault, audit = opened
-    check = TokenProbes(settings, vault, audit).present(probe, "eval-clinician", "clinician")
+    settings, keys, audit = opened
+    check = TokenProbes(settings.auth, keys, audit).present(probe, "eval-clinician", "clinician")
     assert check.subject is None
     assert check.reason == EXPECTED_REASON[probe]
     records = list(audit.iter_records())
@@ -51,25 +47,27 @@ def test_probe_token_is_refused_and_audited(
 
 
 def test_a_valid_token_from_the_same_issuer_verifies(
-    opened: tuple[Settings, Vault, AuditLog],
+    opened: tuple[Settings, KeyRing, AuditLog],
 ) -> None:
-    settings, vault, _audit = opened
-    secret = hs256_secret(settings, vault)
+    settings, keys, _audit = opened
+    secret = hs256_secret(settings.auth, keys)
     assert secret is not None
     token = TokenIssuer(settings.auth, secret).issue(
         "eval-clinician", "clinician", scopes=["user/*.rs"], ttl_s=300
     )
-    assert verifier_for(settings, vault).verify(token).subject == "eval-clinician"
+    assert verifier_for(settings.auth, keys).verify(token).subject == "eval-clinician"
 
 
 def test_without_hs256_the_probe_is_unmeasured(
-    opened: tuple[Settings, Vault, AuditLog],
+    opened: tuple[Settings, KeyRing, AuditLog],
 ) -> None:
-    settings, vault, audit = opened
+    settings, keys, audit = opened
     rs256 = settings.model_copy(
         update={"auth": settings.auth.model_copy(update={"algorithms": ["RS256"]})}
     )
-    check = TokenProbes(rs256, vault, audit).present("expired-token", "eval-clinician", "clinician")
+    check = TokenProbes(rs256.auth, keys, audit).present(
+        "expired-token", "eval-clinician", "clinician"
+    )
     assert check == type(check)(None, PROBE_UNAVAILABLE)
     item = EvalItem(
         "p", "authorization-probe", "Patient/x", "q?", asker="expired-token", expect="refuse"

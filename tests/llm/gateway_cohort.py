@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinvault.access import AccessStore
-from clinvault.ingest.service import open_pipeline
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
-from clinvault.vault import Vault
 
 CLINICIAN = "dr-gate"
 RESEARCHER = "res-gate"
@@ -122,21 +120,13 @@ def build_gateway_cohort(root: Path) -> GatewayCohort:
     (injected / "injected.json").write_text(json.dumps(_injected_bundle()))
     cohort = GatewayCohort(home=root / "home", folder=folder, patient_refs=[])
     settings = cohort.settings()
-    pipeline = open_pipeline(settings)
-    try:
-        pipeline.run([folder, injected])
-    finally:
-        pipeline.close()
     made = [f"Patient/{pid}" for pid in (INJECTED_ID, URL_ID, CLEAN_ID)]
     refs = [f"Patient/{t['patient_id']}" for t in cohort.truth()] + made
-    vault = Vault.open(settings)
-    store = AccessStore.open(settings, vault.keys)
-    try:
+    with Runtime.open(settings) as runtime:
+        runtime.ingest_pipeline().run([folder, injected])
+        store = runtime.access_store
         store.add_user(CLINICIAN, "clinician")
         store.add_user(RESEARCHER, "researcher")
         for ref in refs:
             store.grant(CLINICIAN, ref)
-    finally:
-        store.close()
-        vault.close()
     return GatewayCohort(home=cohort.home, folder=folder, patient_refs=refs)

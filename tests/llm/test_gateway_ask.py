@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from clinvault.ask import AskService, open_ask_service
+from clinvault.ask import AskService
 from clinvault.audit import AuditLog
 from clinvault.errors import EgressBlocked
 from clinvault.llm.egress import EgressGuard
 from clinvault.llm.litellm_client import LiteLLMClient
 from clinvault.llm.prompt import build_messages
+from clinvault.runtime import Runtime
 from clinvault.settings import LLMSettings
 from clinvault.vault import Vault
 from clinvault.vault.dates import shift_text_dates
@@ -108,16 +109,16 @@ class ServicePool:
     def __init__(self, cohort: GatewayCohort, servers: dict[str, FakeOpenAIServer]) -> None:
         self._cohort = cohort
         self._servers = servers
-        self._open: tuple[str, AskService] | None = None
+        self._open: tuple[str, Runtime, AskService] | None = None
 
     def get(self, kind: str, llm: LiteLLMClient | None = None) -> AskService:
         if self._open is not None and self._open[0] == kind and llm is None:
-            return self._open[1]
+            return self._open[2]
         self.close()
         overrides = {} if kind == "offline" else {"llm": _llm(self._servers)}
-        service = open_ask_service(self._cohort.settings(**overrides), llm=llm)
-        self._open = (kind, service)
-        return service
+        runtime = Runtime.open(self._cohort.settings(**overrides), llm=llm)
+        self._open = (kind, runtime, runtime.ask_service())
+        return self._open[2]
 
     def close(self) -> None:
         if self._open is not None:

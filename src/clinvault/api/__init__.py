@@ -10,6 +10,6 @@
 """
 
 from clinvault.api.app import create_app
-from clinvault.api.services import ApiServices, open_api_services
+from clinvault.api.services import ApiServices
 
-__all__ = ["ApiServices", "create_app", "open_api_services"]
+__all__ = ["ApiServices", "create_app"]

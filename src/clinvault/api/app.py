@@ -28,7 +28,7 @@ from clinvault.api.metrics import new_metrics
 from clinvault.api.middleware import BodySizeLimit, RequestMetrics, SecurityHeaders
 from clinvault.api.ratelimit import RateLimiter, open_rate_limiter
 from clinvault.api.routes import chat, dev, health, openai_compat, patients, responses
-from clinvault.api.services import ApiServices, open_api_services
+from clinvault.api.services import ApiServices
 from clinvault.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -44,7 +44,7 @@ def create_app(
     them at startup and closes them at shutdown."""
     install_phi_filter()
     owned = services is None
-    opened = services or open_api_services(settings)
+    opened = services or ApiServices.open(settings)
     metrics = new_metrics()
     state = AppState(
         services=opened,

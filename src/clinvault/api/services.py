@@ -1,13 +1,14 @@
-"""Everything the API serves from, opened once per app: vault, index, model, access, audit.
+"""What the API serves from: a :class:`~clinvault.runtime.Runtime` and the token verifier.
 
 ``ApiServices.ask_service(access)`` builds a request-scoped :class:`AskService` (cheap: it
-only holds references) whose retriever is limited to the token's SMART resource types.
+only borrows the runtime's parts) whose retriever is limited to the token's SMART resource
+types. The runtime opens and closes everything; this module opens nothing itself.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from clinvault.access import AccessControl, AccessStore
 from clinvault.api.scoped_retriever import ScopedRetriever
@@ -16,25 +17,30 @@ from clinvault.api.security.keys import key_resolver_for
 from clinvault.api.security.scopes import ResourceAccess
 from clinvault.ask import AskService
 from clinvault.audit import AuditLog
-from clinvault.index import open_embedder, open_index
 from clinvault.index.base import Embedder, VectorIndex
-from clinvault.llm import EgressGuard, LLMClient
-from clinvault.settings import Settings
+from clinvault.keys import KeyRing
+from clinvault.llm import LLMClient
+from clinvault.runtime import Runtime
+from clinvault.settings import AuthSettings, Settings
 from clinvault.vault import Vault
 
 
 @dataclass
 class ApiServices:
-    settings: Settings
-    vault: Vault
-    embedder: Embedder
-    index: VectorIndex
-    access_store: AccessStore
-    access: AccessControl
-    audit: AuditLog
-    llm: LLMClient
+    runtime: Runtime
     verifier: TokenVerifier
-    index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings, *, llm: LLMClient | None = None) -> ApiServices:
+        """A runtime with every part the API uses opened now (a broken index or model route
+        fails at startup, not on the first request); ``llm`` replaces the configured client."""
+        runtime = Runtime.open(settings, llm=llm)
+        try:
+            runtime.vault, runtime.index, runtime.access, runtime.llm  # noqa: B018
+            return cls(runtime, verifier_for(settings.auth, runtime.keys))
+        except BaseException:
+            runtime.close()
+            raise
 
     def ask_service(self, access: ResourceAccess) -> AskService:
         retriever = ScopedRetriever(
@@ -44,58 +50,58 @@ class ApiServices:
             lock=self.index_lock,
             candidates=self.settings.retrieval.candidates,
         )
-        return AskService(
-            vault=self.vault,
-            retriever=retriever,
-            llm=self.llm,
-            access=self.access,
-            audit_log=self.audit,
-            top_k=self.settings.retrieval.top_k,
-            model_label=self.settings.llm.model,
-        )
+        return self.runtime.ask_service(retriever=retriever)
 
     def close(self) -> None:
-        self.index.close()
-        self.access_store.close()
-        self.audit.close()
-        self.vault.close()
+        self.runtime.close()
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def vault(self) -> Vault:
+        return self.runtime.vault
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.runtime.embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        return self.runtime.index
+
+    @property
+    def index_lock(self) -> threading.Lock:
+        return self.runtime.index_lock
+
+    @property
+    def access_store(self) -> AccessStore:
+        return self.runtime.access_store
+
+    @property
+    def access(self) -> AccessControl:
+        return self.runtime.access
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.runtime.audit_log
+
+    @property
+    def llm(self) -> LLMClient:
+        return self.runtime.llm
 
 
-def open_api_services(settings: Settings, *, llm: LLMClient | None = None) -> ApiServices:
-    if llm is None:
-        from clinvault.llm.litellm_client import LiteLLMClient  # imports litellm: only here
-
-        llm = LiteLLMClient(settings.llm, guard=EgressGuard())
-    vault = Vault.open(settings)
-    embedder = open_embedder(settings)
-    index = open_index(settings, embedder.dimension)
-    access_store = AccessStore.open(settings, vault.keys)
-    audit = AuditLog.open(settings, vault.keys)
-    return ApiServices(
-        settings=settings,
-        vault=vault,
-        embedder=embedder,
-        index=index,
-        access_store=access_store,
-        access=AccessControl(access_store, audit),
-        audit=audit,
-        llm=llm,
-        verifier=verifier_for(settings, vault),
-    )
-
-
-def verifier_for(settings: Settings, vault: Vault) -> TokenVerifier:
+def verifier_for(auth: AuthSettings, keys: KeyRing) -> TokenVerifier:
     return TokenVerifier(
-        settings.auth,
-        hmac_secret=hs256_secret(settings, vault),
-        key_resolver=key_resolver_for(settings.auth),
+        auth, hmac_secret=hs256_secret(auth, keys), key_resolver=key_resolver_for(auth)
     )
 
 
-def hs256_secret(settings: Settings, vault: Vault) -> bytes | None:
-    if "HS256" not in settings.auth.algorithms:
+def hs256_secret(auth: AuthSettings, keys: KeyRing) -> bytes | None:
+    if "HS256" not in auth.algorithms:
         return None
-    configured = settings.auth.hs256_secret
+    configured = auth.hs256_secret
     if configured is not None:
         return configured.get_secret_value().encode()
-    return dev_secret_from_audit_key(vault.keys.audit)
+    return dev_secret_from_audit_key(keys.audit)

@@ -1,6 +1,7 @@
 """The question-answering pipeline: authorize, retrieve, answer, cite, re-identify, audit.
 
-Start at :class:`AskService` (``ask``) and :func:`open_ask_service`; modules:
+Start at :class:`AskService` (``ask``); :meth:`clinvault.runtime.Runtime.ask_service` builds
+one over the configured parts. Modules:
 
 - ``intents``: what a question asks for (latest value, trend, a list of records, a lookup)
 - ``concepts``: a small built-in map of common labs and vitals to LOINC codes
@@ -9,11 +10,10 @@ Start at :class:`AskService` (``ask``) and :func:`open_ask_service`; modules:
 - ``deny_values``: the patient's real identifier values and dates, for the egress guard
 - ``audit_events``: the ``ask`` audit record of every outcome
 - ``result``: ``AskResult`` and ``AnswerCitation``
-- ``factory``: ``open_ask_service(settings)``
+- ``outcomes``: the one exception -> outcome map (audit reason, HTTP status, eval status)
 """
 
-from clinvault.ask.factory import open_ask_service
 from clinvault.ask.result import AnswerCitation, AskResult
 from clinvault.ask.service import AskService
 
-__all__ = ["AnswerCitation", "AskResult", "AskService", "open_ask_service"]
+__all__ = ["AnswerCitation", "AskResult", "AskService"]

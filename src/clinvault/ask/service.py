@@ -10,7 +10,6 @@ the guard, error) appends one ``ask`` audit record; errors are re-raised, never 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -24,23 +23,28 @@ from clinvault.access.refs import patient_reference
 from clinvault.ask.audit_events import AskTrace, sha256_of_messages, sha256_of_text
 from clinvault.ask.citations import CitationCheck, check_citations, says_not_answered
 from clinvault.ask.deny_values import deny_values
+from clinvault.ask.outcomes import AskInputError, failure_of
 from clinvault.ask.reidentify import Presented, pseudonymous, reidentified
 from clinvault.ask.result import AskResult, AskStream
 from clinvault.ask.retrieval import Retrieval, Retriever
 from clinvault.audit import AuditLog, Citation, RetrievedChunk
-from clinvault.errors import AccessDenied, ClinvaultError, EgressBlocked, InputError
-from clinvault.llm import LLMClient, LLMResult, LLMStream, Message, Usage, build_messages
+from clinvault.errors import AccessDenied, InputError
+from clinvault.llm import (
+    EgressGuard,
+    LLMClient,
+    LLMResult,
+    LLMStream,
+    Message,
+    PromptGuard,
+    Usage,
+    build_messages,
+)
+from clinvault.llm.guarded import GuardedLLM
 from clinvault.llm.stream_reidentify import StreamingReidentifier
 from clinvault.model import Chunk
 from clinvault.vault import Vault
 
-
-class AskInputError(InputError):
-    """The ask cannot be answered as posed; ``reason`` is the audited code."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
-        super().__init__(message)
+__all__ = ["AskInputError", "AskService"]
 
 
 @dataclass
@@ -80,21 +84,24 @@ class AskService:
         top_k: int = 8,
         model_label: str = "unknown",
         timer: Callable[[], float] = time.perf_counter,
-        closers: tuple[Callable[[], None], ...] = (),
     ) -> None:
+        """``llm`` is any client; every prompt passes this service's egress guard before the
+        client sees it, with deny values the service computes from the vault."""
         self._vault = vault
         self._retriever = retriever
-        self._llm = llm
+        self._llm = GuardedLLM(llm, self._egress_guard())
         self._access = access
         self._audit = audit_log
         self._top_k = top_k
         self._model_label = model_label
         self._timer = timer
-        self._closers = closers
 
-    def close(self) -> None:
-        for close in self._closers:
-            close()
+    def _egress_guard(self) -> PromptGuard:
+        """The guard in front of the model. Only the evaluation's privacy ablation
+        (``clinvault.eval.ablation``, verified synthetic cohorts in throwaway homes; an
+        import contract keeps the API, the CLI's ask/serve and ingest from importing it)
+        replaces it."""
+        return EgressGuard()
 
     def ask(
         self,
@@ -189,20 +196,13 @@ class AskService:
 
     @contextmanager
     def _audited(self, trace: AskTrace) -> Iterator[None]:
-        """Any failure inside appends the ask's one audit record, then propagates."""
+        """Any failure inside appends the ask's one audit record (outcome and reason from
+        :func:`clinvault.ask.outcomes.failure_of`), then propagates."""
         try:
             yield
-        except EgressBlocked:
-            self._audit.append(trace.event("blocked", "egress-blocked"))
-            raise
-        except AskInputError as exc:
-            self._audit.append(trace.event("error", exc.reason))
-            raise
-        except ClinvaultError as exc:
-            self._audit.append(trace.event("error", _reason_code(exc)))
-            raise
-        except Exception:
-            self._audit.append(trace.event("error", "internal-error"))
+        except Exception as exc:
+            failure = failure_of(exc)
+            self._audit.append(trace.event(failure.status, failure.reason))
             raise
 
     def _prepare(self, trace: AskTrace, question: str, top_k: int, watch: Stopwatch) -> Prepared:
@@ -212,12 +212,11 @@ class AskService:
         with watch.stage("retrieval"):
             if not question.strip():
                 raise AskInputError("empty-question", "the question is empty")
-            if self._vault.store.get_patient(patient) is None:
+            if not self._vault.has_patient(patient):
                 raise AskInputError("unknown-patient", "no such patient in the vault")
-            ctx = self._vault.context_for_token(patient)
-            pseudonymous_question = ctx.scan(question)
+            pseudonymous_question = self._vault.scan(patient, question)
             retrieval = self._retriever.retrieve(patient, pseudonymous_question, top_k=top_k)
-            denied = deny_values(self._vault, ctx)
+            denied = deny_values(self._vault, patient)
         trace.retrieved = [RetrievedChunk(e.chunk.chunk_id, e.score) for e in retrieval.evidence]
         chunks = [e.chunk for e in retrieval.evidence]
         messages = build_messages(pseudonymous_question, chunks)
@@ -342,10 +341,3 @@ class AskService:
             served_model=llm.served_model,
             cost_usd=llm.cost_usd,
         )
-
-
-def _reason_code(exc: ClinvaultError) -> str:
-    """``LLMError`` -> ``llm-error``: a stable code from the exception class, never its text."""
-    name = type(exc).__name__.removesuffix("Error")
-    words = [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z]*", name)]
-    return "-".join([*words, "error"])

@@ -91,8 +91,7 @@ def list_users(
 
 @contextmanager
 def _store() -> Iterator[AccessStore]:
-    store = AccessStore.open(load_settings())
-    try:
-        yield store
-    finally:
-        store.close()
+    from clinvault.runtime import Runtime
+
+    with Runtime.open(load_settings()) as runtime:
+        yield runtime.access_store

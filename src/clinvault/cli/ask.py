@@ -34,12 +34,11 @@ def ask(
 ) -> None:
     """Answer a question from one patient's record, citing the resources it used."""
     settings = load_settings()
-    from clinvault.ask import open_ask_service
+    from clinvault.runtime import Runtime
 
-    with reported_errors(exit_code=1):
-        service = open_ask_service(settings)
+    with reported_errors(exit_code=1), Runtime.open(settings) as runtime:
         try:
-            result = service.ask(
+            result = runtime.ask_service().ask(
                 user,
                 patient,
                 question,
@@ -50,8 +49,6 @@ def ask(
         except AccessDenied as exc:
             err.print(f"[red]refused:[/red] {exc.reason}")
             raise typer.Exit(EXIT_REFUSED) from None
-        finally:
-            service.close()
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clinvault.access import AccessStore, Principal
+from clinvault.access import Principal
 from clinvault.audit import AuditHead, AuditLog, AuditRecord
 from clinvault.cli.context import err, load_settings, reported_errors
 from clinvault.settings import Settings
@@ -104,22 +104,20 @@ def break_glass(as_json: AsJson = False, as_user: AsUser = None) -> None:
 
 @contextmanager
 def _audit_log(settings: Settings) -> Iterator[AuditLog]:
-    log = AuditLog.open(settings)
-    try:
-        yield log
-    finally:
-        log.close()
+    from clinvault.runtime import Runtime
+
+    with Runtime.open(settings) as runtime:
+        yield runtime.audit_log
 
 
 def _viewer(settings: Settings, user: str | None) -> Principal | str:
     """The acting principal, or the code saying why there is none."""
     if user is None:
         return "no-principal"
-    store = AccessStore.open(settings)
-    try:
-        principal = store.principal(user)
-    finally:
-        store.close()
+    from clinvault.runtime import Runtime
+
+    with Runtime.open(settings) as runtime:
+        principal = runtime.access_store.principal(user)
     return principal or "unknown-principal"
 
 

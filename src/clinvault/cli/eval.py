@@ -35,14 +35,11 @@ def build(
     settings = load_settings()
     from clinvault.eval.build import build_items, cohort_facts, load_truth
     from clinvault.eval.dataset import write_dataset
-    from clinvault.vault import Vault
+    from clinvault.runtime import Runtime
 
     with reported_errors():
-        vault = Vault.open(settings)
-        try:
-            facts = cohort_facts(vault)
-        finally:
-            vault.close()
+        with Runtime.open(settings) as runtime:
+            facts = cohort_facts(runtime.vault)
         items = build_items(facts, load_truth(truth))
         count = write_dataset(items, out_file)
     out.print(f"wrote {count} questions for {len(facts)} patients to {out_file}")

@@ -20,10 +20,10 @@ def ingest(
 ) -> None:
     """Ingest FHIR R4 data: originals sealed in the vault, pseudonymized chunks indexed."""
     settings = load_settings()
-    from clinvault.ingest.service import open_pipeline
+    from clinvault.runtime import Runtime
 
-    with reported_errors():
-        pipeline = open_pipeline(settings)
+    with reported_errors(), Runtime.open(settings) as runtime:
+        pipeline = runtime.ingest_pipeline()
         progress = RichProgress("ingesting patients")
         pipeline.progress = progress
         try:
@@ -33,7 +33,6 @@ def ingest(
             raise typer.Exit(EXIT_UNUSABLE) from None
         finally:
             progress.stop()
-            pipeline.close()
     _print_report(report)
     raise typer.Exit(report.exit_status)
 

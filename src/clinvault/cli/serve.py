@@ -23,7 +23,8 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="default api.host")] = None,
     port: Annotated[int | None, typer.Option("--port", help="default api.port")] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="offer demo sign-in tokens (development only)")
+        bool,
+        typer.Option("--demo", help="offer demo sign-in tokens (development only)"),
     ] = False,
     ssl_certfile: Annotated[Path | None, typer.Option("--ssl-certfile")] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option("--ssl-keyfile")] = None,
@@ -43,10 +44,10 @@ def serve(
     )
     import uvicorn
 
-    from clinvault.api import create_app, open_api_services
+    from clinvault.api import ApiServices, create_app
 
     with reported_errors():
-        services = open_api_services(settings)
+        services = ApiServices.open(settings)
         app = create_app(settings, services=services)
     scheme = "https" if ssl_certfile else "http"
     url = f"{scheme}://{settings.api.host}:{settings.api.port}/chat"
@@ -74,7 +75,7 @@ def _print_demo_tokens(settings: Settings, services: ApiServices) -> None:
     from clinvault.api.security.jwt import TokenIssuer
     from clinvault.api.services import hs256_secret
 
-    secret = hs256_secret(settings, services.vault)
+    secret = hs256_secret(settings.auth, services.runtime.keys)
     if not settings.api.demo_sign_in or secret is None:
         return
     issuer = TokenIssuer(settings.auth, secret)

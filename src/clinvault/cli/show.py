@@ -24,59 +24,50 @@ def show(
 ) -> None:
     """Summarize the vault and the index."""
     settings = load_settings()
-    from clinvault.index.factory import open_embedder, open_index
-    from clinvault.vault import Vault
+    from clinvault.runtime import Runtime
 
     out = Console()  # wrapped output: panels of note text
-    with reported_errors():
-        vault = Vault.open(settings)
-        index = open_index(settings, open_embedder(settings).dimension)
-        try:
-            counts = vault.store.counts()
-            table = Table(title=f"vault ({settings.vault.backend}, encrypted)")
-            table.add_column("what")
-            table.add_column("rows", justify="right")
-            for name in ("patients", "resources", "tokens", "lookups", "quarantine"):
-                table.add_row(name, str(counts.get(name, 0)))
-            chunks = list(index.scroll())
-            kinds = Counter(c.kind for c in chunks)
-            types = Counter(c.resource_type for c in chunks)
-            itable = Table(title=f"index ({settings.index.backend}, pseudonymized)")
-            itable.add_column("chunks by kind / type")
-            itable.add_column("count", justify="right")
-            for label, value in [*kinds.most_common(), *types.most_common(8)]:
-                itable.add_row(label, str(value))
-            itable.add_row("total", str(len(chunks)))
-            out.print(Columns([table, itable]))
-            example = next((c for c in chunks if c.kind == "note"), chunks[0] if chunks else None)
-            if example is None:
-                out.print("the index is empty: run `clinvault ingest PATH` first")
-                return
-            out.print(
-                Panel(
-                    json.dumps(example.payload(), indent=2, ensure_ascii=False),
-                    title="indexed chunk (what the model sees)",
-                )
+    with reported_errors(), Runtime.open(settings) as runtime:
+        vault, index = runtime.vault, runtime.index
+        counts = vault.counts()
+        table = Table(title=f"vault ({settings.vault.backend}, encrypted)")
+        table.add_column("what")
+        table.add_column("rows", justify="right")
+        for name in ("patients", "resources", "tokens", "lookups", "quarantine"):
+            table.add_row(name, str(counts.get(name, 0)))
+        chunks = list(index.scroll())
+        kinds = Counter(c.kind for c in chunks)
+        types = Counter(c.resource_type for c in chunks)
+        itable = Table(title=f"index ({settings.index.backend}, pseudonymized)")
+        itable.add_column("chunks by kind / type")
+        itable.add_column("count", justify="right")
+        for label, value in [*kinds.most_common(), *types.most_common(8)]:
+            itable.add_row(label, str(value))
+        itable.add_row("total", str(len(chunks)))
+        out.print(Columns([table, itable]))
+        example = next((c for c in chunks if c.kind == "note"), chunks[0] if chunks else None)
+        if example is None:
+            out.print("the index is empty: run `clinvault ingest PATH` first")
+            return
+        out.print(
+            Panel(
+                json.dumps(example.payload(), indent=2, ensure_ascii=False),
+                title="indexed chunk (what the model sees)",
             )
-            if reveal_source:
-                row = vault.store.resource_by_token(example.resource)
-                if row is not None:
-                    ctx = vault.context_for_token(row.patient_token)
-                    source = vault.open_resource(ctx, row)
-                    text = json.dumps(source, indent=2, ensure_ascii=False)
-                    if example.kind == "note":
-                        from clinvault.fhir.notes import note_texts
+        )
+        if reveal_source:
+            record = vault.source_record(example.resource)
+            if record is not None:
+                source = record.resource
+                text = json.dumps(source, indent=2, ensure_ascii=False)
+                if example.kind == "note":
+                    from clinvault.fhir.notes import note_texts
 
-                        notes = note_texts(source)
-                        text = notes[0].text if notes else text
-                    out.print(
-                        Panel(
-                            text[:2500], title="its source in the vault (decrypted; synthetic data)"
-                        )
-                    )
-        finally:
-            index.close()
-            vault.close()
+                    notes = note_texts(source)
+                    text = notes[0].text if notes else text
+                out.print(
+                    Panel(text[:2500], title="its source in the vault (decrypted; synthetic data)")
+                )
 
 
 def register(app: typer.Typer) -> None:

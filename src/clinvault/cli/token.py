@@ -34,16 +34,13 @@ def issue(
     from clinvault.access.principal import check_user_name, parse_role
     from clinvault.api.security.jwt import TokenIssuer
     from clinvault.api.services import hs256_secret
-    from clinvault.vault import Vault
+    from clinvault.runtime import Runtime
 
     with reported_errors():
         check_user_name(user)
         parse_role(role)
-        vault = Vault.open(settings)
-        try:
-            secret = hs256_secret(settings, vault)
-        finally:
-            vault.close()
+        with Runtime.open(settings) as runtime:
+            secret = hs256_secret(settings.auth, runtime.keys)
         if secret is None:
             raise ConfigError("auth.algorithms does not accept HS256: tokens come from the IdP")
         token = TokenIssuer(settings.auth, secret).issue(

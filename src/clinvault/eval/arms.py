@@ -1,8 +1,9 @@
-"""How the runner opens the vault and the ask service: one ``Arm`` per privacy setting.
+"""How the runner opens its runtime and ask service: one ``Arm`` per privacy setting.
 
-:data:`PSEUDONYMIZED` is the production path (``Vault.open``, ``open_ask_service``, the egress
-guard) and the runner's default. The privacy ablation's other arm lives in
-``clinvault.eval.ablation`` and can only be built for a verified synthetic cohort.
+:data:`PSEUDONYMIZED` is the production path (``Runtime.open``, its ask service with the
+egress guard, its ingest pipeline with the leak gate) and the runner's default. The privacy
+ablation's other arm lives in ``clinvault.eval.ablation`` and can only be built for a
+verified synthetic cohort.
 """
 
 from __future__ import annotations
@@ -10,36 +11,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from clinvault.ask import AskService, open_ask_service
-from clinvault.llm import EgressGuard, LLMClient, PromptGuard
+from clinvault.ask import AskService
+from clinvault.ingest.pipeline import IngestPipeline
+from clinvault.llm import LLMClient
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
-from clinvault.vault import Vault
 
 
 class Arm(Protocol):
     @property
     def name(self) -> str: ...
 
-    def open_vault(self, settings: Settings) -> Vault: ...
+    def open_runtime(self, settings: Settings, llm: LLMClient | None) -> Runtime: ...
 
-    def open_service(self, settings: Settings, llm: LLMClient) -> AskService: ...
+    def ask_service(self, runtime: Runtime) -> AskService: ...
 
-    def guard(self) -> PromptGuard:
-        """The egress guard of the default LLM client."""
+    def ingest_pipeline(self, runtime: Runtime) -> IngestPipeline: ...
 
 
 @dataclass(frozen=True)
 class Pseudonymized:
     name: str = "pseudonymized"
 
-    def open_vault(self, settings: Settings) -> Vault:
-        return Vault.open(settings)
+    def open_runtime(self, settings: Settings, llm: LLMClient | None) -> Runtime:
+        return Runtime.open(settings, llm=llm)
 
-    def open_service(self, settings: Settings, llm: LLMClient) -> AskService:
-        return open_ask_service(settings, llm=llm)
+    def ask_service(self, runtime: Runtime) -> AskService:
+        return runtime.ask_service()
 
-    def guard(self) -> PromptGuard:
-        return EgressGuard()
+    def ingest_pipeline(self, runtime: Runtime) -> IngestPipeline:
+        return runtime.ingest_pipeline()
 
 
 PSEUDONYMIZED = Pseudonymized()

@@ -13,8 +13,8 @@ from typing import Any
 
 from clinvault.access import AccessStore
 from clinvault.ask import AskResult, AskService
-from clinvault.audit import AuditLog
-from clinvault.errors import AccessDenied, ClinvaultError, EgressBlocked
+from clinvault.ask.outcomes import failure_of
+from clinvault.errors import ClinvaultError
 from clinvault.eval.arms import PSEUDONYMIZED, Arm
 from clinvault.eval.dataset import TOKEN_ASKERS, EvalItem
 from clinvault.eval.identifiers import patient_matcher
@@ -25,8 +25,9 @@ from clinvault.eval.outcome import PROBE_UNAVAILABLE, ItemOutcome
 from clinvault.eval.principals import EVAL_USERS, prepare_principals
 from clinvault.eval.recording_llm import RecordingLLM
 from clinvault.eval.token_probes import TokenProbes
-from clinvault.index import open_embedder, open_index
-from clinvault.llm import LLMClient, PromptGuard
+from clinvault.index.base import VectorIndex
+from clinvault.llm import LLMClient
+from clinvault.llm.clients import open_llm_client
 from clinvault.model import Chunk
 from clinvault.settings import Settings
 from clinvault.vault import Vault
@@ -56,28 +57,16 @@ class IndexScan:
         return self.leaking_chunks / self.scanned_chunks if self.scanned_chunks else None
 
 
-def scan_index(settings: Settings, matchers: dict[str, IdentifierMatcher]) -> IndexScan:
-    """Every chunk of the evaluated patients, and how many hold one of their identifiers.
-    Opens the index only for the scan: an Edge shard has one opener at a time."""
-    embedder = open_embedder(settings)
-    index = open_index(settings, embedder.dimension)
+def scan_index(index: VectorIndex, matchers: dict[str, IdentifierMatcher]) -> IndexScan:
+    """Every chunk of the evaluated patients, and how many hold one of their identifiers."""
     chunks: dict[str, Chunk] = {}
     leaking = 0
-    try:
-        for token, matcher in matchers.items():
-            for chunk in index.scroll(token):
-                chunks[chunk.chunk_id] = chunk
-                if matcher.find(chunk.text):
-                    leaking += 1
-    finally:
-        index.close()
+    for token, matcher in matchers.items():
+        for chunk in index.scroll(token):
+            chunks[chunk.chunk_id] = chunk
+            if matcher.find(chunk.text):
+                leaking += 1
     return IndexScan(chunks, leaking, len(chunks))
-
-
-def _default_llm(settings: Settings, guard: PromptGuard) -> LLMClient:
-    from clinvault.llm.litellm_client import LiteLLMClient  # imports litellm: only here
-
-    return LiteLLMClient(settings.llm, guard=guard)
 
 
 class EvalRunner:
@@ -90,10 +79,11 @@ class EvalRunner:
         truth: dict[str, dict[str, Any]] | None = None,
         arm: Arm = PSEUDONYMIZED,
     ) -> None:
-        """``llm`` replaces the client built from ``settings.llm`` with ``arm``'s guard."""
+        """``llm`` replaces the client ``llm.client`` names; either way the arm's ask service
+        runs its egress guard in front of it."""
         self._settings = settings
         self._arm = arm
-        self._llm = RecordingLLM(llm if llm is not None else _default_llm(settings, arm.guard()))
+        self._llm = RecordingLLM(llm if llm is not None else open_llm_client(settings.llm))
         self._top_k = top_k or settings.retrieval.top_k
         self._truth = truth or {}
         self._reference_cache: _References | None = None
@@ -104,45 +94,34 @@ class EvalRunner:
         return self._reference_cache
 
     def run(self, items: Sequence[EvalItem], on_item: OnItem | None = None) -> RunResult:
-        vault = self._arm.open_vault(self._settings)
-        audit = AuditLog.open(self._settings, vault.keys)
-        try:
-            probes = TokenProbes(self._settings, vault, audit)
+        with self._arm.open_runtime(self._settings, self._llm) as runtime:
+            vault = runtime.vault
+            probes = TokenProbes(self._settings.auth, runtime.keys, runtime.audit_log)
             patients = {item.patient for item in items}
             tokens = {p: vault.patient_token(p) for p in patients}
-            known = {p: t for p, t in tokens.items() if vault.store.get_patient(t) is not None}
+            known = {p: t for p, t in tokens.items() if vault.has_patient(t)}
             matchers = {t: patient_matcher(vault, t, self._truth.get(p)) for p, t in known.items()}
             self._reference_cache = None
-            self._prepare_users(vault, known)
-            scan = scan_index(self._settings, matchers)
-            service = self._arm.open_service(self._settings, self._llm)
-            try:
-                outcomes = []
-                for item in items:
-                    token = tokens[item.patient]
-                    principal = self._principal(probes, item)
-                    outcomes.append(
-                        self._ask(
-                            service, vault, item, principal, token, matchers.get(token), scan.chunks
-                        )
-                        if isinstance(principal, str)
-                        else principal
+            self._prepare_users(runtime.access_store, known)
+            scan = scan_index(runtime.index, matchers)
+            service = self._arm.ask_service(runtime)
+            outcomes = []
+            for item in items:
+                token = tokens[item.patient]
+                principal = self._principal(probes, item)
+                outcomes.append(
+                    self._ask(
+                        service, vault, item, principal, token, matchers.get(token), scan.chunks
                     )
-                    if on_item is not None:
-                        on_item(item)
-            finally:
-                service.close()
-        finally:
-            audit.close()
-            vault.close()
+                    if isinstance(principal, str)
+                    else principal
+                )
+                if on_item is not None:
+                    on_item(item)
         return self._result(list(items), outcomes, scan)
 
-    def _prepare_users(self, vault: Vault, patients: dict[str, str]) -> None:
-        store = AccessStore.open(self._settings, vault.keys)
-        try:
-            prepare_principals(store, patients)
-        finally:
-            store.close()
+    def _prepare_users(self, store: AccessStore, patients: dict[str, str]) -> None:
+        prepare_principals(store, patients)
 
     def _ask(
         self,
@@ -163,12 +142,9 @@ class EvalRunner:
                 purpose=item.purpose,
                 top_k=self._top_k,
             )
-        except AccessDenied as exc:
-            return self._failed(item, "refused", exc.reason, matcher)
-        except EgressBlocked:
-            return self._failed(item, "blocked", "egress-blocked", matcher)
         except ClinvaultError as exc:
-            return self._failed(item, "error", type(exc).__name__, matcher)
+            failure = failure_of(exc)
+            return self._failed(item, failure.status, failure.reason, matcher)
         return self._answered(vault, item, token, result, matcher, chunks)
 
     def _principal(self, probes: TokenProbes, item: EvalItem) -> str | ItemOutcome:

@@ -9,6 +9,10 @@ runner asks as its subject: the probe then fails because an answer comes back.
 
 Deployments that accept only RS256/ES256 tokens cannot be probed with a minted token; the
 probe is then reported as unavailable and its metric stays unmeasured.
+
+Importing the API here is deliberate: the probe must exercise the API's own token code, not
+a copy. The layer contract (``[tool.importlinter]``) therefore puts ``eval`` above ``api``;
+the API never imports the evaluation.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from clinvault.audit import AuditEvent, AuditLog
 from clinvault.errors import ConfigError
 from clinvault.eval.dataset import TOKEN_ASKERS
 from clinvault.eval.outcome import PROBE_UNAVAILABLE
-from clinvault.settings import Settings
-from clinvault.vault import Vault
+from clinvault.keys import KeyRing
+from clinvault.settings import AuthSettings
 
 EXPECTED_REASON = {"expired-token": "token-expired", "forged-token": "token-bad-signature"}
 SCOPES = ("user/*.rs",)
@@ -44,20 +48,20 @@ class TokenCheck:
 class TokenProbes:
     def __init__(
         self,
-        settings: Settings,
-        vault: Vault,
+        auth: AuthSettings,
+        keys: KeyRing,
         audit: AuditLog,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
-        self._auth = settings.auth
+        self._auth = auth
         self._audit = audit
         self._now = now
-        self._secret = hs256_secret(settings, vault)
+        self._secret = hs256_secret(auth, keys)
         self._verifier: TokenVerifier | None = None
         if self._secret is not None:
             try:
-                self._verifier = verifier_for(settings, vault)
+                self._verifier = verifier_for(auth, keys)
             except ConfigError:
                 self._verifier = None
 

@@ -1,8 +1,10 @@
 """The LLM side's contracts: the client protocol, its result, and the outbound guard protocol.
 
 The ask pipeline builds messages with :func:`clinvault.llm.prompt.build_messages` and calls an
-``LLMClient``; every implementation runs a ``PromptGuard`` over the messages before anything
-leaves the process, with the patient's known identifier values as ``deny_values``.
+``LLMClient`` through :class:`clinvault.llm.guarded.GuardedLLM`: the ask service runs the
+egress guard (a ``PromptGuard``) itself, with the patient's known identifier values as
+``deny_values``, whatever client it was given. ``deny_values`` has no default: a caller
+always says which values may not leave.
 """
 
 from __future__ import annotations
@@ -70,12 +72,8 @@ class PromptGuard(Protocol):
 
 
 class LLMClient(Protocol):
-    def complete(
-        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
-    ) -> LLMResult:
+    def complete(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> LLMResult:
         """Answer ``messages``; ``deny_values`` are the patient's known identifier values."""
 
-    def stream(
-        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> Iterator[str]:
         """Yield the answer's text pieces as they arrive; their concatenation is the answer."""

@@ -8,7 +8,9 @@ policy (else ``ConfigError``), non-compliant fallbacks are left out of the route
 are never called. API keys are read from the environment variables the settings *name*;
 they are never stored in settings, results, logs or errors.
 
-Every request goes through the injected guard before litellm sees it. When no route
+The ask service runs the egress guard in front of any client (``clinvault.llm.guarded``);
+a ``guard`` given here checks again before litellm sees a request (direct callers such as
+``clinvault llm probe``). When no route
 answers, ``LLMError`` names the routes tried and the last failure's class and status (no
 provider text: it can echo the prompt).
 """
@@ -75,7 +77,7 @@ class LiteLLMClient:
         self,
         settings: LLMSettings,
         *,
-        guard: PromptGuard,
+        guard: PromptGuard | None = None,
         environ: Mapping[str, str] | None = None,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
@@ -122,7 +124,8 @@ class LiteLLMClient:
     def complete(
         self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
     ) -> LLMResult:
-        self._guard.check(messages, deny_values=deny_values)
+        if self._guard is not None:
+            self._guard.check(messages, deny_values=deny_values)
         started = self._timer()
         try:
             response: Any = self._router.completion(
@@ -152,7 +155,8 @@ class LiteLLMClient:
         to the next route only before the first piece; a failure after that is an
         ``LLMError``. ``result`` is set at the end; ``close()`` before the end closes the
         provider connection, so an abandoned answer stops being generated (and billed)."""
-        self._guard.check(messages, deny_values=deny_values)
+        if self._guard is not None:
+            self._guard.check(messages, deny_values=deny_values)
         return LLMStream(self._stream([dict(m) for m in messages]))
 
     def _stream(self, messages: list[Message]) -> Generator[str, None, LLMResult]:

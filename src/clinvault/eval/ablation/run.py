@@ -31,13 +31,12 @@ from clinvault.eval.injection import plant_injection
 from clinvault.eval.report_html import render_html
 from clinvault.eval.report_json import build_report, write_report
 from clinvault.eval.runner import EvalRunner, OnItem
-from clinvault.ingest.service import OpenPipeline, open_pipeline
-from clinvault.llm import LLMClient, PromptGuard
+from clinvault.llm import LLMClient
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
-from clinvault.vault import Vault
 
-LLMFactory = Callable[[Settings, PromptGuard], LLMClient]
-"""Builds the model client of an arm around that arm's egress guard."""
+LLMFactory = Callable[[Settings], LLMClient]
+"""Builds the model client of an arm (its ask service runs the arm's guard in front)."""
 ABLATION_KEY_ENV = "CLINVAULT_EVAL_ABLATION_MASTER_KEY"
 """Never set: each throwaway home makes its own master key file."""
 
@@ -84,19 +83,14 @@ def _workspace(work: Path | None) -> Iterator[Path]:
         shutil.rmtree(made, ignore_errors=True)
 
 
-def _ingest(pipeline: OpenPipeline, data: Path) -> None:
-    try:
-        pipeline.run([data])
-    finally:
-        pipeline.close()
+def _ingest(arm: Arm, settings: Settings, data: Path) -> None:
+    with arm.open_runtime(settings, None) as runtime:
+        arm.ingest_pipeline(runtime).run([data])
 
 
 def _dataset(settings: Settings, cohort: SyntheticCohort) -> list[EvalItem]:
-    vault = Vault.open(settings)
-    try:
-        facts = cohort_facts(vault)
-    finally:
-        vault.close()
+    with Runtime.open(settings) as runtime:
+        facts = cohort_facts(runtime.vault)
     return build_items(facts, cohort.truth)
 
 
@@ -113,10 +107,7 @@ def run_ablation(
     ``out_dir/ablation.{json,html}``; return the ablation summary."""
     options = options or AblationOptions()
     off = Unpseudonymized(cohort)
-    arms: tuple[tuple[Arm, Callable[[Settings], OpenPipeline]], ...] = (
-        (PSEUDONYMIZED, open_pipeline),
-        (off, off.open_pipeline),
-    )
+    arms: tuple[Arm, ...] = (PSEUDONYMIZED, off)
     reports: dict[str, dict[str, Any]] = {}
     with _workspace(work) as root:
         data = root / "cohort"
@@ -125,14 +116,14 @@ def run_ablation(
             shutil.copyfile(bundle, data / bundle.name)
         if options.plant_injection:
             plant_injection(data / cohort.bundles[0].name)
-        homes = {arm.name: arm_settings(base, root / arm.name) for arm, _ in arms}
-        for arm, open_ingest in arms:
-            _ingest(open_ingest(homes[arm.name]), data)
+        homes = {arm.name: arm_settings(base, root / arm.name) for arm in arms}
+        for arm in arms:
+            _ingest(arm, homes[arm.name], data)
         items = _dataset(homes[PSEUDONYMIZED.name], cohort)
         write_dataset(items, out_dir / "dataset.jsonl")
-        for arm, _ in arms:
+        for arm in arms:
             settings = homes[arm.name]
-            llm = options.llm(settings, arm.guard()) if options.llm is not None else None
+            llm = options.llm(settings) if options.llm is not None else None
             runner = EvalRunner(settings, llm=llm, top_k=options.top_k, truth=cohort.truth, arm=arm)
             report = build_report(runner.run(items, on_item=on_item))
             write_report(report, out_dir / arm.name / "report.json")

@@ -6,52 +6,41 @@ No setting selects any of it: production ingest and ask always pseudonymize.
 
 - ingest: resources are still run through the pseudonymizer (so the vault learns the
   same identifiers as in the other arm) but the index gets the original resources and note
-  texts, and no chunk is refused;
-- ask: the egress guard lets every prompt through and re-identification returns text
+  texts, and no chunk is refused (a subclass of the production pipeline: that one always
+  runs the leak gate);
+- ask: the ask service's egress guard lets every prompt through (a subclass of
+  ``AskService``: the production service always guards) and re-identification returns text
   unchanged (it is not pseudonymized), in the answer and in the evidence the metrics read.
+
+An import contract (``[tool.importlinter]`` in pyproject.toml, run by ``make lint``) keeps
+the API, the ask and ingest packages and the CLI's ask, ingest and serve commands from
+importing anything under ``clinvault.eval``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from clinvault.access import AccessStore
-from clinvault.ask import AskService, open_ask_service
+from clinvault.ask import AskService
+from clinvault.clock import Clock, RandomBytes
 from clinvault.eval.ablation.cohort import SyntheticCohort
-from clinvault.index import open_embedder, open_index
-from clinvault.ingest.care_team import CareTeamRecorder
-from clinvault.ingest.leak_gate import LeakGate, Refusal
+from clinvault.ingest import stages
+from clinvault.ingest.chunker import Chunker
 from clinvault.ingest.note_scrubber import NoteScrubber
-from clinvault.ingest.service import OpenPipeline
+from clinvault.ingest.pipeline import IngestPipeline
+from clinvault.ingest.report import IngestReport
+from clinvault.ingest.stages import Changes, PatientBatch
 from clinvault.llm import LLMClient, Message, PromptGuard
 from clinvault.model import Chunk
+from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.vault import PatientContext, Vault
-from clinvault.vault.pseudonymizer import Pseudonymizer
 
 
 def _require(cohort: SyntheticCohort) -> None:
     if not isinstance(cohort, SyntheticCohort):
         raise TypeError("pseudonymization can be switched off for a synthetic cohort only")
-
-
-@dataclass(frozen=True)
-class _OriginalResources:
-    cohort: SyntheticCohort
-
-    def __post_init__(self) -> None:
-        _require(self.cohort)
-
-    def resource(self, pseudonymizer: Pseudonymizer, resource: dict[str, Any]) -> dict[str, Any]:
-        pseudonymizer.pseudonymize(resource)  # the vault learns the identifiers
-        return resource
-
-    def admit(
-        self, ctx: PatientContext, chunks: Sequence[Chunk], gate: LeakGate
-    ) -> tuple[list[Chunk], list[Refusal]]:
-        return list(chunks), []
 
 
 class _OriginalNotes(NoteScrubber):
@@ -62,9 +51,60 @@ class _OriginalNotes(NoteScrubber):
         return list(texts)
 
 
+class _OriginalTextPipeline(IngestPipeline):
+    """Chunks of the original resources and notes, all written (no leak gate)."""
+
+    def _ingest_patient(self, batch: PatientBatch, report: IngestReport) -> None:
+        changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
+        report.resources_unchanged += changes.unchanged
+        if not changes:
+            return
+        report.patients += 1
+        tokens = {k: self.vault.resource_token(k) for k, _ in batch.resources}
+        tokens.setdefault(batch.patient_ref, self.vault.resource_token(batch.patient_ref))
+        with self.vault.transaction():
+            session = self.vault.patient_session(batch.patient_ref, references=batch.references)
+            chunks = self._chunks(session, batch, changes, tokens)
+            passed = [c for cs in chunks.values() for c in cs]
+            stored = stages.write(
+                session, self.index, self.embedder, batch, changes, tokens, chunks, passed
+            )
+        for key in changes.changed:
+            report.by_type[key.split("/", 1)[0]] += 1
+        report.resources_stored += stored
+        report.chunks_indexed += len(passed)
+
+    def _chunks(
+        self,
+        session: PatientContext,
+        batch: PatientBatch,
+        changes: Changes,
+        tokens: Mapping[str, str],
+    ) -> dict[str, list[Chunk]]:
+        pseudo = stages.pseudonymize(session, batch)  # the vault learns the identifiers
+        original = replace(
+            pseudo, resources=tuple(r for _, r in batch.resources), patient=batch.patient
+        )
+        positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
+        notes = stages.scrub_notes(session, self.notes, batch, positions)
+        chunker = Chunker(
+            self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
+        )
+        return stages.chunk(
+            chunker, session.patient_token, tokens, batch, original, positions, notes
+        )
+
+
 class _OpenGuard:
     def check(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> None:
         return None
+
+
+class _UnguardedAskService(AskService):
+    """The prompts hold the original text by design: the guard would stop every one."""
+
+    def _egress_guard(self) -> PromptGuard:
+        return _OpenGuard()
 
 
 class _UnchangedVault(Vault):
@@ -75,6 +115,10 @@ class _UnchangedVault(Vault):
         return text
 
 
+def _open_unchanged_vault(settings: Settings, clock: Clock | None, random: RandomBytes) -> Vault:
+    return _UnchangedVault.open(settings, clock=clock, random=random)
+
+
 @dataclass(frozen=True)
 class Unpseudonymized:
     cohort: SyntheticCohort
@@ -83,27 +127,12 @@ class Unpseudonymized:
     def __post_init__(self) -> None:
         _require(self.cohort)
 
-    def open_pipeline(self, settings: Settings) -> OpenPipeline:
-        vault = Vault.open(settings)
-        embedder = open_embedder(settings)
-        access_store = AccessStore.open(settings, vault.keys)
-        return OpenPipeline(
-            settings=settings,
-            vault=vault,
-            embedder=embedder,
-            index=open_index(settings, embedder.dimension),
-            notes=_OriginalNotes(),
-            care_team=CareTeamRecorder(access_store),
-            privacy=_OriginalResources(self.cohort),
-            closers=[access_store.close],
-        )
+    def open_runtime(self, settings: Settings, llm: LLMClient | None) -> Runtime:
+        """The runtime with the unchanged vault."""
+        return Runtime.open(settings, llm=llm, vault_opener=_open_unchanged_vault)
 
-    def open_vault(self, settings: Settings) -> Vault:
-        return _UnchangedVault.open(settings)
+    def ask_service(self, runtime: Runtime) -> AskService:
+        return runtime.ask_service(service=_UnguardedAskService)
 
-    def open_service(self, settings: Settings, llm: LLMClient) -> AskService:
-        """``open_ask_service`` with the unchanged vault."""
-        return open_ask_service(settings, llm=llm, vault=_UnchangedVault.open(settings))
-
-    def guard(self) -> PromptGuard:
-        return _OpenGuard()
+    def ingest_pipeline(self, runtime: Runtime) -> IngestPipeline:
+        return runtime.ingest_pipeline(notes=_OriginalNotes(), pipeline=_OriginalTextPipeline)
