@@ -191,7 +191,41 @@ SECTIONS = """
 """
 
 
-def minimal_ccd(*, document_id: str = "ccd-0001", sections: str = SECTIONS) -> bytes:
+CLINICIANS = """
+  <author><time value="20240301120000-0500"/><assignedAuthor>
+    <id root="2.16.840.1.113883.4.6" extension="1234567893"/>
+    <assignedPerson><name><given>Gregory</given><family>Halvorsen</family></name></assignedPerson>
+  </assignedAuthor></author>
+  <author><time value="20240301120000-0500"/><assignedAuthor>
+    <id root="2.16.840.1.113883.19.5" extension="EHR-9"/>
+    <assignedAuthoringDevice><softwareName>EHR</softwareName></assignedAuthoringDevice>
+  </assignedAuthor></author>
+  <documentationOf><serviceEvent classCode="PCPR">
+    <effectiveTime><low value="20100101"/><high value="20240301"/></effectiveTime>
+    <performer typeCode="PRF">
+      <functionCode code="PCP" codeSystem="2.16.840.1.113883.5.88" displayName="Primary Care Provider"/>
+      <assignedEntity><id root="2.16.840.1.113883.4.6" extension="1234567893"/>
+        <assignedPerson><name><given>Gregory</given><family>Halvorsen</family></name></assignedPerson>
+      </assignedEntity>
+    </performer>
+    <performer typeCode="PRF"><assignedEntity><id root="2.16.840.1.113883.19.5" extension="RN-77"/>
+      <assignedPerson><name><given>Ines</given><family>Okafor</family></name></assignedPerson>
+    </assignedEntity></performer>
+  </serviceEvent></documentationOf>
+  <componentOf><encompassingEncounter>
+    <id root="2.16.840.1.113883.19.5" extension="VISIT-3"/>
+    <code code="AMB" codeSystem="2.16.840.1.113883.5.4"/>
+    <effectiveTime><low value="202403010900-0500"/><high value="202403010930-0500"/></effectiveTime>
+    <encounterParticipant typeCode="ATND"><assignedEntity><id root="2.16.840.1.113883.19.5" extension="RN-77"/>
+      <assignedPerson><name><given>Ines</given><family>Okafor</family></name></assignedPerson>
+    </assignedEntity></encounterParticipant>
+  </encompassingEncounter></componentOf>
+"""
+
+
+def minimal_ccd(
+    *, document_id: str = "ccd-0001", sections: str = SECTIONS, clinicians: bool = False
+) -> bytes:
     p = PATIENT
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:sdtc="urn:hl7-org:sdtc"
@@ -221,6 +255,7 @@ def minimal_ccd(*, document_id: str = "ccd-0001", sections: str = SECTIONS) -> b
       <languageCommunication><languageCode code="es"/><preferenceInd value="true"/></languageCommunication>
     </patient>
   </patientRole></recordTarget>
+  {CLINICIANS if clinicians else ""}
   <component><structuredBody>{sections}</structuredBody></component>
 </ClinicalDocument>
 """.encode()

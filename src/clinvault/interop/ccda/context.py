@@ -25,9 +25,12 @@ class Context:
     patient_id: str
     narrative: dict[str, str]
     document_date: str | None = None
+    authors: list[dict[str, str]] = field(default_factory=list)
+    """References to the document's author Practitioners (every note's ``author``)."""
     resources: list[dict[str, Any]] = field(default_factory=list)
     _used: set[str] = field(default_factory=set)
     _statements: set[str] = field(default_factory=set)
+    _added: set[str] = field(default_factory=set)
 
     @property
     def patient_ref(self) -> dict[str, str]:
@@ -57,6 +60,11 @@ class Context:
         self._statements.add(key)
         return False
 
+    def has(self, reference: str) -> bool:
+        """True when ``Type/id`` is already in this document's Bundle."""
+        return reference in self._added
+
     def add(self, resource: dict[str, Any]) -> dict[str, Any]:
         self.resources.append(resource)
+        self._added.add(f"{resource['resourceType']}/{resource['id']}")
         return resource

@@ -1,7 +1,8 @@
 """One C-CDA document -> one FHIR R4 Bundle (type ``collection``).
 
     ClinicalDocument ── recordTarget/patientRole ───────────► Patient
-                     ├─ componentOf/encompassingEncounter ──► Encounter
+                     ├─ author, documentationOf/serviceEvent ► Practitioner, CareTeam
+                     ├─ componentOf/encompassingEncounter ──► Encounter (+ participants)
                      ├─ structuredBody//section
                      │     ├─ entry/* ── sections.SECTIONS ─► Condition, AllergyIntolerance,
                      │     │                                  MedicationStatement, Observation,
@@ -39,6 +40,11 @@ from clinvault.interop.ccda.context import Context
 from clinvault.interop.ccda.datatypes import codeable, effective, id_keys, identifiers, period
 from clinvault.interop.ccda.entries import ENCOUNTER_STATUS, _encounter_class
 from clinvault.interop.ccda.narrative import narrative_ids, narrative_text
+from clinvault.interop.ccda.participants import (
+    care_team,
+    document_authors,
+    encounter_participants,
+)
 from clinvault.interop.ccda.patient import patient_id, patient_resource
 from clinvault.interop.ccda.sections import document_type, section_spec
 from clinvault.interop.ccda.secure_xml import parse_xml
@@ -81,6 +87,8 @@ def convert_bytes(data: bytes, where: str) -> Conversion:
     ctx = Context(document_key, patient_id(role, document_key), narrative_ids(root))
     ctx.document_date = effective(root)[0]
     ctx.add(patient_resource(role, ctx.patient_id))
+    ctx.authors = document_authors(root, ctx)
+    care_team(root, ctx)
     encounter = _encompassing_encounter(root, ctx)
     kind = document_type(template_ids(root))
     doc_code = codeable(first(root, "v:code")) or {"text": kind or "Clinical document"}
@@ -119,6 +127,9 @@ def _encompassing_encounter(root: etree._Element, ctx: Context) -> str | None:
         encounter["identifier"] = ids
     if code:
         encounter["type"] = [code]
+    participants = encounter_participants(node, ctx, "encompassingEncounter")
+    if participants:
+        encounter["participant"] = participants
     point, low, high = effective(node)
     when = period(low or point, high)
     if when:
@@ -149,6 +160,8 @@ def _note(
     }
     if title:
         reference["description"] = title
+    if ctx.authors:
+        reference["author"] = list(ctx.authors)
     if ctx.document_date:
         reference["date"] = ctx.document_date if "T" in ctx.document_date else None
         if reference["date"] is None:

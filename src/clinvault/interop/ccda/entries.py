@@ -25,6 +25,7 @@ from clinvault.interop.ccda.datatypes import (
     ts_of,
     value_x,
 )
+from clinvault.interop.ccda.participants import encounter_participants
 from clinvault.interop.ccda.xpath import all_of, attr, first, template_ids, text_of
 
 Mapper = Callable[[etree._Element, Context, str], list[dict[str, Any]]]
@@ -563,6 +564,9 @@ def encounters(entry: etree._Element, ctx: Context, position: str) -> list[dict[
     when = period(low or point, high)
     if when:
         encounter["period"] = when
+    participants = encounter_participants(entry, ctx, position)
+    if participants:
+        encounter["participant"] = participants
     reasons = [c for node in _related(entry, t.INDICATION) if (c := _code(node, ctx, "v:value"))]
     if reasons:
         encounter["reasonCode"] = reasons
