@@ -374,6 +374,22 @@ class ApiSettings(BaseModel):
         description="offer demo users' tokens on the chat page (development)",
     )
     max_conversations: int = Field(default=10000, ge=1)
+    client_rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="requests per client address, counted before authentication"
+    )
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="failed authentications per client address; then 429 until the minute ends",
+    )
+    refusal_audit_window_s: int = Field(
+        default=60,
+        ge=0,
+        description="identical refusals in this window are one audit record with a count; 0: each",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token Prometheus sends to /metrics; unset: /metrics is off"
+    )
 
 
 class Settings(BaseSettings):

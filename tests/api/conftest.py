@@ -21,6 +21,18 @@ from tests.ask.conftest import SHM, Cohort, build_cohort
 
 Mint = Callable[..., str]
 
+METRICS_TOKEN = "metrics-scrape-token-for-tests"
+API_TEST_SETTINGS: dict[str, object] = {
+    "rate_limit_per_minute": 1000,
+    "client_rate_limit_per_minute": 100_000,
+    "auth_failures_per_minute": 100_000,
+    "refusal_audit_window_s": 0,
+    "metrics_token": METRICS_TOKEN,
+}
+"""One client sends every test's requests: ample budgets, and each refusal its own audit
+record (so a test reads the refusal it caused); tests/security covers limits and aggregation."""
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
 
 @dataclass
 class Api:
@@ -68,7 +80,7 @@ def api_cohort() -> Iterator[Cohort]:
 
 @pytest.fixture(scope="session")
 def api(api_cohort: Cohort) -> Iterator[Api]:
-    settings = api_cohort.settings(api={"rate_limit_per_minute": 1000})
+    settings = api_cohort.settings(api=API_TEST_SETTINGS)
     services = ApiServices.open(settings)
     app = create_app(settings, services=services, limiter=InProcessRateLimiter(1000))
     secret = hs256_secret(settings.auth, services.runtime.keys)

@@ -131,7 +131,7 @@ def test_no_planted_phi_in_logs_or_error_bodies(api: Api, caplog: pytest.LogCapt
 
 def test_phi_filter_masks_dates_numbers_and_query_strings() -> None:
     record = logging.LogRecord(
-        "uvicorn.access",
+        "uvicorn.error",
         logging.INFO,
         __file__,
         1,
@@ -139,9 +139,29 @@ def test_phi_filter_masks_dates_numbers_and_query_strings() -> None:
         (MRN, BIRTH_DATE, PHONE),
         None,
     )
-    PhiLogFilter().filter(record)
+    assert PhiLogFilter().filter(record)
     message = record.getMessage()
     assert MRN not in message
     assert BIRTH_DATE not in message
     assert PHONE not in message
     assert redact("nothing to see") == "nothing to see"
+
+
+def test_phi_filter_drops_uvicorn_access_records_and_keeps_records_formattable() -> None:
+    """uvicorn's access records carry the concrete path (patient ids) and query string:
+    dropped, clinvault logs its own line. Other records keep ``args == ()`` so that any
+    formatter still formats them (``None`` broke uvicorn's AccessFormatter)."""
+    access = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/v1/patients/{MRN}?name={NAME_FAMILY}", "1.1", 200),
+        None,
+    )
+    assert not PhiLogFilter().filter(access)
+    other = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "%s", (MRN,), None)
+    assert PhiLogFilter().filter(other)
+    assert other.args == ()
+    assert logging.Formatter("%(message)s").format(other) == "[redacted]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Api
+from tests.api.conftest import METRICS_AUTH, Api
 from tests.ask.ask_factories import NAME_FAMILY, NAME_GIVEN, OTHER_ID, PATIENT_ID
 from tests.ask.conftest import AUDITOR, CARE_TEAM_LESS, CLINICIAN, RESEARCHER
 
@@ -120,7 +120,7 @@ def test_health_readiness_and_metrics(api: Api) -> None:
     assert ready.status_code == 200, ready.text
     assert set(ready.json()["checks"]) == {"vault", "index", "audit", "model-route"}
     _ask(api)
-    metrics = api.client.get("/metrics").text
+    metrics = api.client.get("/metrics", headers=METRICS_AUTH).text
     assert 'clinvault_http_requests_total{method="POST",route="/v1/chat",status="200"}' in metrics
     assert "clinvault_denials_total" in metrics
 
@@ -158,7 +158,7 @@ def test_metrics_label_route_templates_never_ids(api: Api) -> None:
     response_id = f"RSP-{'C' * 32}"
     api.client.get(f"/v1/responses/{response_id}", headers=api.headers(CLINICIAN, "clinician"))
     api.client.get(f"/v1/patients/{PATIENT_ID}/resources/RES-{'0' * 16}")
-    metrics = api.client.get("/metrics")
+    metrics = api.client.get("/metrics", headers=METRICS_AUTH)
     assert metrics.headers["content-type"].startswith("text/plain")
     assert 'route="/v1/responses/{response_id}",status="403"' in metrics.text
     assert 'route="/v1/patients/{patient}/resources/{resource_token}"' in metrics.text

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,8 +24,9 @@ from clinvault.api.errors import (
 )
 from clinvault.api.logging import install_phi_filter
 from clinvault.api.metrics import new_metrics
-from clinvault.api.middleware import BodySizeLimit, RequestMetrics, SecurityHeaders
-from clinvault.api.ratelimit import RateLimiter, open_rate_limiter
+from clinvault.api.middleware import install_middleware
+from clinvault.api.ratelimit import RateLimiter, open_preauth_limits, open_rate_limiter
+from clinvault.api.refusals import RefusalLog
 from clinvault.api.routes import chat, dev, health, openai_compat, patients, responses
 from clinvault.api.services import ApiServices
 from clinvault.settings import Settings
@@ -52,6 +52,9 @@ def create_app(
         or open_rate_limiter(settings.api.rate_limit_per_minute, settings.api.redis_url),
         conversations=ConversationStore(settings.api.max_conversations),
         metrics=metrics,
+        api=settings.api,
+        preauth=open_preauth_limits(settings.api),
+        refusals=RefusalLog(opened.audit, window_s=settings.api.refusal_audit_window_s),
     )
 
     @asynccontextmanager
@@ -59,6 +62,7 @@ def create_app(
         try:
             yield
         finally:
+            state.refusals.flush()
             if owned:
                 opened.close()
 
@@ -93,24 +97,5 @@ def create_app(
     async def chat_page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
-    # Outermost last: size limit first, then headers on every response, CORS, metrics.
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    if settings.api.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.api.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "X-Break-Glass",
-                "X-Patient-Id",
-                "X-Purpose-Of-Use",
-                "X-Conversation-Id",
-            ],
-            allow_credentials=False,
-            max_age=600,
-        )
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    install_middleware(app, state)
     return app

@@ -6,13 +6,16 @@ Routes declare what they need with the ``Annotated`` aliases at the bottom::
 
 ``Caller`` authenticates the bearer token, resolves the principal from the access store,
 checks the token's role against it and spends one unit of the principal's rate budget;
-every refusal on the way is audited before the error is raised.
+every refusal on the way is audited (in aggregate, see :mod:`clinvault.api.refusals`)
+before the error is raised. Limits that apply before authentication are middleware
+(:class:`clinvault.api.middleware.PreAuthRateLimit`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,16 +24,20 @@ from clinvault.access import Principal, Role
 from clinvault.access.control import INVALID_USER_NAME
 from clinvault.access.principal import USER_NAME
 from clinvault.api.conversations import ConversationStore
-from clinvault.api.errors import AUTHENTICATION_FAILED, FORBIDDEN, ApiError
+from clinvault.api.errors import AUTHENTICATION_FAILED, FORBIDDEN, REFUSAL_AUDITED, ApiError
 from clinvault.api.metrics import ApiMetrics
-from clinvault.api.ratelimit import RateLimiter
+from clinvault.api.ratelimit import PreAuthLimits, RateLimiter
+from clinvault.api.refusals import RefusalLog
 from clinvault.api.security.jwt import TokenClaims, TokenRejected
 from clinvault.api.security.scopes import SmartScopes, parse_scopes
 from clinvault.api.services import ApiServices
 from clinvault.audit import AuditEvent
+from clinvault.settings import ApiSettings
 
 UNAUTHENTICATED = "unauthenticated"
 """The principal recorded for requests whose token did not verify (its claims are not trusted)."""
+CALLER = "clinvault.caller"
+"""Scope key: ``(name, role)`` of the authenticated caller, for later refusals' records."""
 
 bearer = HTTPBearer(auto_error=False, description="OAuth2/OIDC access token (JWT)")
 
@@ -41,6 +48,9 @@ class AppState:
     limiter: RateLimiter
     conversations: ConversationStore
     metrics: ApiMetrics
+    api: ApiSettings
+    preauth: PreAuthLimits
+    refusals: RefusalLog
 
 
 def get_state(request: Request) -> AppState:
@@ -56,6 +66,7 @@ class DenialAuditor:
     """Writes the ``access`` audit record of a refusal, then hands back the error to raise."""
 
     state: AppState
+    request: Request
 
     def refuse(
         self,
@@ -68,7 +79,7 @@ class DenialAuditor:
         purpose: str | None = None,
         message: str = "",
     ) -> ApiError:
-        self.state.services.audit.append(
+        self.state.refusals.refuse(
             AuditEvent(
                 kind="access",
                 principal=principal if USER_NAME.fullmatch(principal) else INVALID_USER_NAME,
@@ -77,14 +88,25 @@ class DenialAuditor:
                 patient=patient_token,
                 outcome="refused",
                 reason=reason,
+                client=client_address(self.request.scope),
             )
         )
+        self.request.scope[REFUSAL_AUDITED] = True
         self.state.metrics.denials.labels(reason).inc()
-        return ApiError(status, reason, message)
+        headers = None
+        if status == 429:
+            headers = {"Retry-After": str(self.state.limiter.retry_after_s())}
+        return ApiError(status, reason, message, headers=headers)
 
 
-def get_denials(state: State) -> DenialAuditor:
-    return DenialAuditor(state)
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The peer address of the connection (``unknown`` when the server gives none)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def get_denials(state: State, request: Request) -> DenialAuditor:
+    return DenialAuditor(state, request)
 
 
 Denials = Annotated[DenialAuditor, Depends(get_denials)]
@@ -111,6 +133,7 @@ class CallerIdentity:
 def authenticate(
     state: State,
     denials: Denials,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> CallerIdentity:
     token = None if credentials is None else credentials.credentials
@@ -133,6 +156,7 @@ def authenticate(
         raise denials.refuse(
             429, "rate-limited", principal=principal.name, role=principal.role.value
         )
+    request.scope[CALLER] = (principal.name, principal.role.value)
     return CallerIdentity(principal, claims, parse_scopes(claims.scopes))
 
 

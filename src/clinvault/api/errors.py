@@ -17,16 +17,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 AUTHENTICATION_FAILED = 401
 FORBIDDEN = 403
 
+REFUSAL_REASON = "clinvault.refusal_reason"
+"""Scope key: the reason code of the error response sent (read by the refusal auditor)."""
+REFUSAL_AUDITED = "clinvault.refusal_audited"
+"""Scope key: set when the refusal was audited where it was decided (no second record)."""
+
 ERROR_DESCRIPTIONS = {
     400: "the request cannot be processed as posed (body not JSON, patient reference "
     "malformed, patient or question missing); error.code names it",
     401: "missing or invalid bearer token (reason code in error.code); audited",
     403: "refused (reason code in error.code); audited",
-    404: "no such patient, resource, conversation or model (error.code names which)",
-    413: "request body larger than api.max_body_bytes",
+    404: "no such patient, resource, conversation or model (error.code names which); audited",
+    413: "request body larger than api.max_body_bytes (declared or streamed); audited",
     422: "invalid fields (error.message lists where; values are never quoted), "
-    "or a body that is not JSON",
-    429: "the principal's rate limit is reached; audited",
+    "or a body that is not JSON; audited",
+    429: "a rate limit is reached (client address, token, failed authentications or "
+    "principal); Retry-After gives the seconds to wait; audited",
     502: "no model route produced an answer, or the egress guard stopped the prompt",
 }
 
@@ -52,10 +58,18 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, reason: str, message: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        message: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.reason = reason
         self.message = message or reason
+        self.headers = headers
         super().__init__(reason)
 
 
@@ -70,25 +84,31 @@ def error_body(status: int, reason: str, message: str) -> dict[str, dict[str, st
     return {"error": {"message": message, "type": kind, "code": reason}}
 
 
-def error_response(status: int, reason: str, message: str = "") -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if status == 401 else None
+def error_response(
+    status: int, reason: str, message: str = "", *, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return JSONResponse(
-        error_body(status, reason, message or reason), status_code=status, headers=headers
+        error_body(status, reason, message or reason), status_code=status, headers=sent or None
     )
 
 
-async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, ApiError):
         raise exc
-    return error_response(exc.status, exc.reason, exc.message)
+    request.scope[REFUSAL_REASON] = exc.reason
+    return error_response(exc.status, exc.reason, exc.message, headers=exc.headers)
 
 
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Name the fields that are wrong, never their values (they may be PHI)."""
     if not isinstance(exc, RequestValidationError):
         raise exc
     errors = exc.errors()
     unparsable = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    request.scope[REFUSAL_REASON] = "invalid-body" if unparsable is not None else "invalid-request"
     if unparsable is not None:
         where = unparsable.get("loc", ("body", "?"))[-1]
         return error_response(
@@ -106,10 +126,11 @@ HTTP_ERRORS = {
 }
 
 
-async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
     reason, message = HTTP_ERRORS.get(exc.status_code, ("http-error", "the request failed"))
+    request.scope[REFUSAL_REASON] = reason
     return error_response(exc.status_code, reason, message)
 
 

@@ -2,7 +2,9 @@
 
 Clinicians see the patients they hold a grant for or whose care team they are on, with
 names and references; researchers see every patient, as tokens only; auditors see none.
-Reading names opens each patient's sealed Patient resource.
+The vault's shared scope (Practitioners, Organizations: resources of no patient) has a
+token like a patient's, and is never listed as one. Reading names opens each patient's
+sealed Patient resource.
 """
 
 from __future__ import annotations
@@ -12,23 +14,24 @@ from typing import Any
 
 from clinvault.access import AccessStore, Principal, Role
 from clinvault.api.schemas import PatientOut
-from clinvault.vault import Vault
+from clinvault.vault import SHARED_SCOPE
+from clinvault.vault.client import VaultClient
 
 
-def listed_patients(vault: Vault, store: AccessStore, principal: Principal) -> list[PatientOut]:
+def listed_patients(
+    vault: VaultClient, store: AccessStore, principal: Principal
+) -> list[PatientOut]:
     if principal.role == Role.RESEARCHER:
         return [
-            PatientOut(
-                patient_token=row.patient_token, reference=None, name=None, relationship=None
-            )
-            for row in vault.store.patients()
+            PatientOut(patient_token=token, reference=None, name=None, relationship=None)
+            for token in patient_tokens(vault)
         ]
     out = []
     for token, reference in _sources(vault):
         relationship = _relationship(store, principal, reference)
         if relationship is None:
             continue
-        patient = _patient_resource(vault, token)
+        patient = _patient_resource(vault, reference)
         out.append(
             PatientOut(
                 patient_token=token,
@@ -43,11 +46,17 @@ def listed_patients(vault: Vault, store: AccessStore, principal: Principal) -> l
     return sorted(out, key=lambda p: (p.name or "", p.reference or ""))
 
 
-def _sources(vault: Vault) -> Iterator[tuple[str, str]]:
-    for row in vault.store.patients():
-        reference = vault.source_patient(row.patient_token)
+def patient_tokens(vault: VaultClient) -> list[str]:
+    """The tokens of patients: every token in the vault but the shared scope's."""
+    shared = vault.patient_token(SHARED_SCOPE)
+    return [token for token in vault.patient_tokens() if token != shared]
+
+
+def _sources(vault: VaultClient) -> Iterator[tuple[str, str]]:
+    for token in patient_tokens(vault):
+        reference = vault.source_patient(token)
         if reference is not None:
-            yield row.patient_token, reference
+            yield token, reference
 
 
 def _relationship(store: AccessStore, principal: Principal, reference: str) -> str | None:
@@ -60,12 +69,9 @@ def _relationship(store: AccessStore, principal: Principal, reference: str) -> s
     return None
 
 
-def _patient_resource(vault: Vault, token: str) -> dict[str, Any]:
-    ctx = vault.context_for_token(token)
-    for row in vault.store.resources_of(token):
-        if row.resource_type == "Patient":
-            return vault.open_resource(ctx, row)
-    return {}
+def _patient_resource(vault: VaultClient, reference: str) -> dict[str, Any]:
+    record = vault.source_record(vault.resource_token(reference))
+    return {} if record is None else record.resource
 
 
 def display_name(patient: dict[str, Any]) -> str | None:

@@ -7,12 +7,14 @@ better, terminate TLS at a reverse proxy (see docs/deployment.md).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clinvault.cli.context import err, load_settings, out, reported_errors
+from clinvault.cli.context import EXIT_CONFIG, err, load_settings, out, reported_errors
+from clinvault.private_files import home_problems, home_warnings
 from clinvault.settings import Settings
 
 if TYPE_CHECKING:  # the API stack is imported only when serving
@@ -42,9 +44,11 @@ def serve(
             )
         }
     )
+    _check_home(settings)
     import uvicorn
 
     from clinvault.api import ApiServices, create_app
+    from clinvault.api.logging import server_log_config
 
     with reported_errors():
         services = ApiServices.open(settings)
@@ -63,10 +67,26 @@ def serve(
             proxy_headers=False,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
+            access_log=False,  # clinvault writes its own PHI-free access line per request
+            log_config=server_log_config(),
         )
     finally:
         services.close()
         err.print("clinvault serve stopped")
+
+
+def _check_home(settings: Settings) -> None:
+    """Refuse a home its group or others may enter; warn about loose data files and a master
+    key file kept inside the home (see docs/deployment.md, "Files and keys")."""
+    home = settings.home
+    problems = home_problems(home)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]error:[/red] {problem}", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    key_from_env = bool(os.environ.get(settings.vault.master_key_env))
+    for warning in home_warnings(home, settings.master_key_file, key_from_env=key_from_env):
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
 def _print_demo_tokens(settings: Settings, services: ApiServices) -> None:

@@ -1,16 +1,22 @@
 """``/healthz`` (the process answers), ``/readyz`` (vault, index, audit and model route
-answer), ``/metrics`` (Prometheus). Unauthenticated, and they reveal no data."""
+answer): unauthenticated, and they reveal no data. ``/metrics`` (Prometheus) answers only a
+scraper that presents ``api.metrics_token`` as its bearer token, and is off (404) while no
+token is configured: request counts by route and refusal reasons are operational data."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from clinvault.api.deps import State
+from clinvault.api.deps import Denials, State, bearer
+from clinvault.api.errors import AUTHENTICATION_FAILED, ApiError, documented
 from clinvault.api.schemas import Readiness
 from clinvault.api.services import ApiServices
 from clinvault.errors import ClinvaultError
@@ -38,7 +44,7 @@ async def readyz(state: State) -> JSONResponse:
 def readiness(services: ApiServices) -> dict[str, str]:
     checks: dict[str, str] = {}
     probes: dict[str, Callable[[], object]] = {
-        "vault": services.vault.store.counts,
+        "vault": services.vault.counts,
         "index": lambda: _count_index(services),
         "audit": services.audit.head,
         "model-route": lambda: _model_route(services),
@@ -69,8 +75,19 @@ def _model_route(services: ApiServices) -> None:
         200: {
             "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
             "description": "Prometheus text exposition",
-        }
+        },
+        **documented(401, 404),
     },
 )
-async def metrics(state: State) -> Response:
+async def metrics(
+    state: State,
+    denials: Denials,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Response:
+    expected = state.api.metrics_token
+    if expected is None:
+        raise ApiError(404, "metrics-disabled", "/metrics is off: set api.metrics_token")
+    given = "" if credentials is None else credentials.credentials
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise denials.refuse(AUTHENTICATION_FAILED, "metrics-token-rejected")
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

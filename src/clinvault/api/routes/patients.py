@@ -63,11 +63,11 @@ async def resource(
     if not decision.allowed:
         state.metrics.denials.labels(decision.reason.value).inc()
         raise ApiError(FORBIDDEN, decision.reason.value)
-    row = vault.store.resource_by_token(resource_token)
-    if row is None or row.patient_token != token:
+    record = vault.source_record(resource_token)
+    if record is None or record.patient_token != token:
         raise ApiError(404, "unknown-resource", "no such resource for this patient")
     access = caller.scopes.access_for(reference, chat_flow.launch_patient(state, caller))
-    if not access.allows(row.resource_type):
+    if not access.allows(record.resource_type):
         raise denials.refuse(
             FORBIDDEN,
             "scope-insufficient",
@@ -75,12 +75,14 @@ async def resource(
             role=caller.role,
             patient_token=token,
         )
-    ctx = vault.context_for_token(token)
-    source = vault.open_resource(ctx, row)
-    shown = source if decision.reidentify else vault.pseudonymize(ctx, source)
+    shown = (
+        record.resource
+        if decision.reidentify
+        else vault.pseudonymize_resource(token, record.resource)
+    )
     return {
         "resource_token": resource_token,
-        "resource_type": row.resource_type,
+        "resource_type": record.resource_type,
         "pseudonymous": not decision.reidentify,
         "resource": shown,
     }
