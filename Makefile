@@ -30,9 +30,11 @@ setup: $(STAMP)
 demo: setup
 	DEMO_COHORT=$(DEMO_COHORT) scripts/demo.sh
 
+# lint-imports: the layer order and the no-eval-in-production contract (.importlinter)
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck: setup
 	$(VENV)/bin/mypy
