@@ -127,11 +127,16 @@ class Vault:
         return -days if value & 1 << 31 else days
 
     def context(self, source_ref: str, *, create: bool = True) -> PatientContext:
-        """The vault context of a patient (``Patient/<id>``, or ``SHARED_SCOPE``)."""
+        """The vault context of a patient (``Patient/<id>``, or ``SHARED_SCOPE``).
+
+        In-process only, not part of :class:`~clinvault.vault.client.VaultClient`: callers
+        outside the vault use ``patient_session`` (ingest) or the client's plain-data calls.
+        """
         ref = _patient_ref(source_ref)
         return self._context(self.patient_token(ref), ref if create else None)
 
     def context_for_token(self, token: str) -> PatientContext:
+        """The context of a known patient token (in-process only, like :meth:`context`)."""
         return self._context(token, None)
 
     def patient_session(
