@@ -1,7 +1,7 @@
 """One way to open a SQLAlchemy engine, shared by every store (vault, audit, access).
 
 SQLite is the embedded default and PostgreSQL the scale-out backend; any other URL is a
-``ConfigError``. For SQLite the parent directory is created with mode 0700, the database
+``ConfigError``. For SQLite the database file is created 0600 (its directories 0700), the database
 runs in WAL mode with a busy timeout, and transactions are begun explicitly so that
 :func:`write_transaction` can take the write lock up front (``BEGIN IMMEDIATE``).
 
@@ -16,7 +16,6 @@ Transactions:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from clinvault.errors import ConfigError
+from clinvault.private_files import private_file
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -79,17 +79,10 @@ def _sqlite_engine(url: URL) -> Engine:
     if in_memory:
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
-        _ensure_private_dir(Path(str(database)).parent)
+        private_file(Path(str(database)))  # 0600 in 0700 dirs, before SQLite creates it 0644
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     _install_sqlite_transaction_control(engine, wal=not in_memory)
     return engine
-
-
-def _ensure_private_dir(directory: Path) -> None:
-    if directory.exists():
-        return
-    directory.mkdir(parents=True, mode=0o700)
-    os.chmod(directory, 0o700)
 
 
 def _install_sqlite_transaction_control(engine: Engine, *, wal: bool) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from clinvault import crypto
 from clinvault.clock import RandomBytes, system_random
 from clinvault.errors import ConfigError
+from clinvault.private_files import private_dir
 from clinvault.settings import Settings
 
 
@@ -36,8 +37,7 @@ def _read_key_file(path: Path) -> bytes:
 
 
 def _create_key_file(path: Path, random: RandomBytes) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    private_dir(path.parent)
     key = crypto.new_key(random)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -99,6 +99,7 @@ def test_a_served_request_writes_one_clean_access_line(tmp_path: Path) -> None:
     }
     assert "Traceback" not in stderr
     assert "Logging error" not in stderr
+    assert "master key file" in stderr  # the key sits in this home: serve warned at start
     for text in (stdout, stderr):
         for value in (PATIENT_ID, NAME_FAMILY, MRN, RESOURCE, "name="):
             assert value not in text

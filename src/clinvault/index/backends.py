@@ -12,6 +12,7 @@ from qdrant_client import QdrantClient
 from clinvault.errors import ConfigError, IndexBackendError
 from clinvault.index.chunk_index import ChunkIndex
 from clinvault.index.collection import CollectionConfig
+from clinvault.private_files import private_dir
 from clinvault.settings import Settings
 
 
@@ -29,7 +30,7 @@ def open_edge_index(settings: Settings, dimension: int) -> ChunkIndex:
 
 def open_qdrant_local_index(settings: Settings, dimension: int) -> ChunkIndex:
     path = settings.index_path / "qdrant-local"
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     return _qdrant_index(settings, QdrantClient(path=str(path)), dimension, local_mode=True)
 
 

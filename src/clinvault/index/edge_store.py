@@ -36,6 +36,7 @@ from clinvault.index.collection import CollectionConfig
 from clinvault.index.edge_filters import to_edge_filter
 from clinvault.index.edge_layout import edge_config, payload_index_schema, search_params
 from clinvault.index.nodes import require_chunk_nodes
+from clinvault.private_files import private_dir
 
 CONFIG_FILE = "edge_config.json"
 WRITE_BATCH = 256
@@ -83,7 +84,7 @@ class EdgeVectorStore(BasePydanticVectorStore):
                         f"(embedder dimension {self.dimension}?); rebuild the index"
                     ) from exc
                 raise IndexBackendError(f"cannot open the edge shard in {path}") from exc
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
         try:
             return qe.EdgeShard.create(str(path), config)
         except Exception as exc:
