@@ -16,6 +16,9 @@ ensure_user() {  # name role
   "$CLINVAULT" access list --user "$1" >/dev/null 2>&1 || "$CLINVAULT" access add-user --user "$1" --role "$2"
 }
 
+# The home is the deployment's data: its user's alone (`clinvault serve` refuses it otherwise).
+mkdir -p "$HOME_DIR" && chmod 700 "$HOME_DIR"
+
 step "1. synthetic cohort ($PATIENTS patients, FHIR R4 bundles + truth.jsonl)"
 if [ -f "$COHORT/truth.jsonl" ]; then
   echo "kept the cohort already in $COHORT (delete it to regenerate)"
