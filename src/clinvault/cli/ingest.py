@@ -1,4 +1,5 @@
-"""``clinvault ingest PATH...``: FHIR files and folders into the vault and the index."""
+"""``clinvault ingest PATH...``: FHIR, C-CDA and HL7 v2 files and folders into the vault and
+the index (legacy formats are translated to FHIR R4 at the edge, ``clinvault.interop``)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ from clinvault.ingest.report import EXIT_UNUSABLE, IngestReport
 
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Bundle JSON, bulk NDJSON folders, resource files")
+        list[Path],
+        typer.Argument(
+            help="FHIR (Bundle JSON, bulk NDJSON, resource files), C-CDA (.xml/.ccda/.cda), "
+            "HL7 v2 (.hl7/.txt): files or folders"
+        ),
     ],
 ) -> None:
-    """Ingest FHIR R4 data: originals sealed in the vault, pseudonymized chunks indexed."""
+    """Ingest FHIR R4, C-CDA or HL7 v2: originals sealed in the vault, pseudonymized chunks
+    indexed."""
     settings = load_settings()
     from clinvault.runtime import Runtime
 
@@ -55,7 +61,7 @@ def _print_report(report: IngestReport) -> None:
         ("chunks indexed", report.chunks_indexed),
         ("chunks refused by the leak gate", report.chunks_refused),
         ("rejected (quarantined)", len(report.rejected)),
-        ("files skipped (not FHIR)", len(report.skipped_files)),
+        ("files skipped (no input format)", len(report.skipped_files)),
     ):
         table.add_row(label, str(value))
     out.print(table)
