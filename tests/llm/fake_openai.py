@@ -11,8 +11,9 @@ Use it as a context manager (or through the ``fake_openai`` fixture in ``tests/l
 asks for ``"stream": true``). Every request is recorded (path, headers, parsed body) before
 anything else happens. ``delay_s`` holds the answer back (timeout tests); ``error_status``
 answers with that HTTP status instead (error and fallback tests); ``chunk_delay_s`` sleeps
-before every streamed chunk, as a model writing slowly does. All can be changed between
-requests.
+before every streamed chunk, as a model writing slowly does; ``piece_size`` streams the reply
+in pieces of that many characters instead of word by word (tokens split across chunks). All
+can be changed between requests.
 
 For streams the server notes, on the ``time.perf_counter`` clock of this process, when it
 sent the first and the last content chunk (``first_chunk_at``, ``last_chunk_at``) and whether
@@ -58,6 +59,7 @@ class FakeOpenAIServer:
         delay_s: float = 0.0,
         error_status: int | None = None,
         chunk_delay_s: float = 0.0,
+        piece_size: int | None = None,
     ) -> None:
         self.reply = reply
         self.model = model
@@ -66,6 +68,7 @@ class FakeOpenAIServer:
         self.delay_s = delay_s
         self.error_status = error_status
         self.chunk_delay_s = chunk_delay_s
+        self.piece_size = piece_size
         self.first_chunk_at: float | None = None
         self.last_chunk_at: float | None = None
         self.stream_broken = False
@@ -179,7 +182,13 @@ class FakeOpenAIServer:
             }
 
         events = [chunk({"role": "assistant", "content": ""}, None)]
-        events += [chunk({"content": piece}, None) for piece in _word_pieces(self.reply)]
+        size = self.piece_size
+        pieces = (
+            _word_pieces(self.reply)
+            if size is None
+            else [self.reply[i : i + size] for i in range(0, len(self.reply), size)]
+        )
+        events += [chunk({"content": piece}, None) for piece in pieces]
         events.append(chunk({}, "stop"))
         if include_usage:
             final = chunk({}, None)

@@ -1,6 +1,7 @@
 """The path every question takes through the API, shared by ``/v1/chat`` and the
 OpenAI-compatible endpoint: resolve the patient, check SMART scopes, bind the conversation,
-then ask (which authorizes against role, relationship and purpose, and audits).
+then ask (which authorizes against role, relationship and purpose, and audits): the whole
+answer (:func:`ask`) or the answer as the model writes it (:func:`ask_stream`).
 
 Each refusal here is audited (``access`` record) before it is raised; refusals inside
 :meth:`AskService.ask` are audited by it.
@@ -8,28 +9,29 @@ Each refusal here is audited (``access`` record) before it is raised; refusals i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from fastapi.concurrency import run_in_threadpool
 
 from clinvault.access.refs import patient_reference
+from clinvault.api.answer_stream import StreamedAnswer, next_piece
 from clinvault.api.conversations import Conversation
 from clinvault.api.deps import AppState, CallerIdentity, DenialAuditor
-from clinvault.api.errors import FORBIDDEN, ApiError
+from clinvault.api.errors import FORBIDDEN, ApiError, error_body
 from clinvault.api.security.scopes import ResourceAccess
 from clinvault.ask import AskResult
-from clinvault.ask.service import AskInputError
+from clinvault.ask.outcomes import failure_of
+from clinvault.ask.result import AskStream
 from clinvault.audit.event import PATIENT_TOKEN
 from clinvault.errors import (
     AccessDenied,
     ClinvaultError,
-    EgressBlocked,
     InputError,
-    LLMError,
     VaultError,
 )
 
-INPUT_STATUS = {"unknown-patient": 404}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,8 @@ async def ask(
     question: str,
     *,
     break_glass_reason: str | None,
-    stream: bool,
 ) -> AskResult:
+    """The whole answer at once (JSON responses)."""
     service = state.services.ask_service(target.access)
     try:
         result = await run_in_threadpool(
@@ -142,23 +144,66 @@ async def ask(
             question,
             purpose=target.purpose,
             break_glass_reason=break_glass_reason,
-            stream=stream,
         )
-    except AccessDenied as exc:
-        state.metrics.denials.labels(exc.reason).inc()
-        raise ApiError(FORBIDDEN, exc.reason, f"access refused: {exc.reason}") from None
-    except AskInputError as exc:
-        raise ApiError(INPUT_STATUS.get(exc.reason, 400), exc.reason, str(exc)) from None
-    except InputError:
-        raise ApiError(400, "invalid-request", "the request cannot be answered as posed") from None
-    except EgressBlocked:
-        raise ApiError(
-            502, "egress-blocked", "the prompt was stopped by the egress guard"
-        ) from None
-    except LLMError:
-        raise ApiError(502, "llm-error", "no model route produced an answer") from None
     except ClinvaultError as exc:
-        raise ApiError(500, "internal-error", type(exc).__name__) from None
+        raise api_error(state, exc) from None
+    _answered(state, target, result)
+    return result
+
+
+async def ask_stream(
+    state: AppState,
+    caller: CallerIdentity,
+    target: ChatTarget,
+    question: str,
+    *,
+    break_glass_reason: str | None,
+) -> StreamedAnswer:
+    """The answer as the model writes it. Refusals, the egress guard and a model that fails
+    before its first piece raise ``ApiError`` here, while an HTTP status can still say so;
+    later failures come out of :meth:`StreamedAnswer.pieces` (see :func:`stream_error`)."""
+    service = state.services.ask_service(target.access)
+
+    def start() -> tuple[AskStream, str | None]:
+        stream = service.ask_stream(
+            caller.name,
+            target.patient_ref,
+            question,
+            purpose=target.purpose,
+            break_glass_reason=break_glass_reason,
+        )
+        return stream, next_piece(stream)
+
+    try:
+        stream, first = await run_in_threadpool(start)
+    except ClinvaultError as exc:
+        raise api_error(state, exc) from None
+    return StreamedAnswer(
+        stream,
+        first,
+        on_result=lambda result: _answered(state, target, result),
+        on_abort=lambda: state.metrics.answers.labels("aborted").inc(),
+    )
+
+
+def _answered(state: AppState, target: ChatTarget, result: AskResult) -> None:
     state.conversations.record(target.conversation, result.response_id)
     state.metrics.answers.labels(result.outcome).inc()
-    return result
+
+
+def api_error(state: AppState, exc: BaseException) -> ApiError:
+    """The HTTP error for a failed ask (status, code and message from the one outcome map,
+    :func:`clinvault.ask.outcomes.failure_of`; never exception text)."""
+    failure = failure_of(exc)
+    if isinstance(exc, AccessDenied):
+        state.metrics.denials.labels(exc.reason).inc()
+    return ApiError(failure.http_status, failure.reason, failure.message)
+
+
+def stream_error(state: AppState, exc: Exception) -> dict[str, dict[str, str]]:
+    """The error body sent as the last event when an answer fails after its first piece
+    (the status line has gone out: the error travels in the stream)."""
+    if not isinstance(exc, ClinvaultError):
+        log.error("answer stream failed: %s", type(exc).__name__)
+    error = api_error(state, exc)
+    return error_body(error.status, error.reason, error.message)

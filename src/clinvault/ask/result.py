@@ -83,10 +83,12 @@ class AskResult:
 
 class AskStream(Iterator[str]):
     """The answer's text as it is written (re-identified when the principal may see real
-    values). Once exhausted, ``result`` is the checked :class:`AskResult`."""
+    values). Once exhausted, ``result`` is the checked :class:`AskResult`; ``response_id``
+    (the audit record's id) is known from the start."""
 
-    def __init__(self, source: Generator[str, None, AskResult]) -> None:
+    def __init__(self, source: Generator[str, None, AskResult], response_id: str) -> None:
         self._source = source
+        self.response_id = response_id
         self.result: AskResult | None = None
 
     def __next__(self) -> str:
@@ -97,5 +99,5 @@ class AskStream(Iterator[str]):
             raise
 
     def close(self) -> None:
-        """Stop early; the ask is audited as abandoned."""
+        """Stop early; the ask is audited as ``aborted`` (nothing happens once it ended)."""
         self._source.close()

@@ -143,9 +143,12 @@ class AskService:
 
         Authorization, retrieval and the egress guard run before this returns (and raise as
         in :meth:`ask`). Pieces are re-identified for authorized principals as they arrive,
-        holding back only a token or date split across pieces. Once the stream is exhausted,
-        ``result`` holds the checked :class:`AskResult` (citations, invalid citations) and
-        the ask is audited; a stream abandoned early is audited as ``stream-abandoned``.
+        holding back only a token or date split across pieces; researchers get the model's
+        pieces as written (tokens, shifted dates). Once the stream is exhausted, ``result``
+        holds the checked :class:`AskResult` (citations checked on the whole text: nothing
+        cited that was not retrieved) and the ask's one audit record is written. A stream
+        closed (or dropped) before its end is audited once as ``aborted``; a failure while
+        streaming once as ``error``.
         """
         trace, watch, decision = self._authorize(
             principal, patient_ref, question, purpose, break_glass_reason
@@ -153,7 +156,9 @@ class AskService:
         with self._audited(trace):
             prepared = self._prepare(trace, question, top_k or self._top_k, watch)
             pieces = self._llm.stream(prepared.messages, deny_values=prepared.denied)
-        return AskStream(self._streamed(trace, decision, prepared, pieces, watch))
+        source = self._streamed(trace, decision, prepared, pieces, watch)
+        next(source)  # started: from here on, closing it at any point is audited
+        return AskStream(source, trace.response_id)
 
     # -- the pipeline ------------------------------------------------------------------------------
 
@@ -283,6 +288,8 @@ class AskService:
         pieces: Iterator[str],
         watch: Stopwatch,
     ) -> Generator[str, None, AskResult]:
+        """The pieces as shown to the principal. The first (empty) piece only starts the
+        generator, so that a close before the model's first piece is audited too."""
         reidentifier = (
             StreamingReidentifier(partial(self._vault.reidentify, prepared.patient))
             if decision.reidentify
@@ -291,6 +298,7 @@ class AskService:
         started = self._timer()
         received: list[str] = []
         try:
+            yield ""
             with self._audited(trace):
                 for piece in pieces:
                     received.append(piece)
@@ -304,10 +312,14 @@ class AskService:
                 result = self._stream_result(pieces, "".join(received), started)
                 return self._finish(trace, decision, prepared, result, watch)
         except GeneratorExit:
-            self._audit.append(trace.event("error", "stream-abandoned"))
-            close = getattr(pieces, "close", None)
-            if callable(close):
-                close()
+            watch.laps["llm"] = (self._timer() - started) * 1000
+            trace.output_sha256 = sha256_of_text("".join(received))
+            try:
+                self._audit.append(trace.event("aborted", "stream-abandoned"))
+            finally:
+                close = getattr(pieces, "close", None)
+                if callable(close):
+                    close()  # hangs up on the model: an abandoned answer is not generated on
             raise
 
     def _result(

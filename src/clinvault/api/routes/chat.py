@@ -1,23 +1,24 @@
 """``POST /v1/chat``: one question about one patient; JSON, or server-sent events.
 
-The stream is ``token`` events (the checked answer, re-identified when allowed), then one
-``citations`` event, then ``done`` (ids, outcome). Tokens are released only after the
-citation check and re-identification: the raw model stream holds pseudonyms and shifted
-dates, and showing a clinician a shifted date would be a clinical error.
+The stream is ``token`` events as the model writes (re-identified on the way for principals
+allowed to see real values, holding back only a token or date split across the model's
+pieces; pseudonymous for everyone else), then one ``citations`` event (checked on the whole
+answer: only retrieved resources), then ``done`` with the ids, the outcome and the checked
+``answer`` (out-of-range ``[n]`` markers removed: clients show it in place of the streamed
+text). A failure after the first token ends the stream with one ``error`` event
+(``{"error": {"code", "message", "type"}}``) instead of ``done``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from fastapi.responses import StreamingResponse
 
 from clinvault.api import chat_flow
-from clinvault.api.deps import Caller, Denials, State
+from clinvault.api.answer_stream import EventStreamResponse, StreamedAnswer, sse
+from clinvault.api.deps import AppState, Caller, Denials, State
 from clinvault.api.errors import documented
 from clinvault.api.schemas import (
     ChatRequest,
@@ -27,7 +28,6 @@ from clinvault.api.schemas import (
     optional_string,
     sse_events,
 )
-from clinvault.ask import AskResult
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -40,7 +40,6 @@ BreakGlass = Annotated[
     ),
     optional_string(maxLength=500),
 ]
-_PIECES = re.compile(r"\S+\s*|\s+")
 
 DENIALS = (401, 403, 429)
 """What every authenticated route can answer besides its own errors."""
@@ -52,9 +51,11 @@ DENIALS = (401, 403, 429)
     responses={
         **documented(400, *DENIALS, 404, 413, 422, 502),
         200: {
-            "content": sse_events("token", "citations", "done"),
+            "content": sse_events("token", "citations", "done", "error"),
             "description": "the answer as JSON, or server-sent events when stream is true: "
-            "token events ({text}), one citations event, then done (ids and outcome)",
+            "token events ({text}) as the model writes, one citations event, then done (ids, "
+            "outcome, the checked answer); a failure after the first token sends one error "
+            "event instead",
         },
     },
 )
@@ -73,26 +74,29 @@ async def chat(
         purpose=body.purpose,
         conversation_id=body.conversation_id,
     )
-    result = await chat_flow.ask(
-        state, caller, target, body.question, break_glass_reason=break_glass, stream=body.stream
-    )
-    response = chat_response(result, target.conversation.conversation_id)
     if not body.stream:
-        return response
-    return StreamingResponse(
-        event_stream(result, response),
-        media_type="text/event-stream",
-        headers={"X-Accel-Buffering": "no"},
+        result = await chat_flow.ask(
+            state, caller, target, body.question, break_glass_reason=break_glass
+        )
+        return chat_response(result, target.conversation.conversation_id)
+    answer = await chat_flow.ask_stream(
+        state, caller, target, body.question, break_glass_reason=break_glass
+    )
+    return EventStreamResponse(
+        answer, event_stream(state, answer, target.conversation.conversation_id)
     )
 
 
-def event_stream(result: AskResult, response: ChatResponse) -> Iterator[str]:
-    for piece in _PIECES.findall(result.answer):
-        yield _event("token", {"text": piece})
-    yield _event("citations", [c.model_dump() for c in citations_of(result)])
-    final = response.model_dump(exclude={"answer", "citations"})
-    yield _event("done", final)
-
-
-def _event(name: str, data: Any) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+async def event_stream(
+    state: AppState, answer: StreamedAnswer, conversation_id: str
+) -> AsyncIterator[str]:
+    try:
+        async for piece in answer.pieces():
+            yield sse({"text": piece}, "token")
+    except Exception as exc:  # noqa: BLE001  (reported to the client as a code; audited by ask)
+        yield sse(chat_flow.stream_error(state, exc), "error")
+        return
+    result = answer.result
+    yield sse([c.model_dump() for c in citations_of(result)], "citations")
+    response = chat_response(result, conversation_id)
+    yield sse(response.model_dump(exclude={"citations"}), "done")

@@ -3,23 +3,29 @@ unchanged. ``model`` names a configured route (``clinvault`` means the default);
 comes from the ``X-Patient-Id`` header, ``metadata.patient`` or ``user``; the question is the
 last user message. Citations come back in the message text (a "Sources" list) and in the
 extra ``citations`` field; ``clinvault`` carries the response and conversation ids.
+
+With ``stream`` the answer goes out as ``chat.completion.chunk`` events as the model writes
+(re-identified on the way when allowed), then the "Sources" list as one more content piece,
+then a last chunk with ``finish_reason: "stop"``, usage and the extras (citations checked on
+the whole answer; ``clinvault.answer`` is the checked text), then ``data: [DONE]``. A
+failure after the first piece ends the stream with ``data: {"error": {...}}`` (no ``[DONE]``),
+which OpenAI clients raise as an API error.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from clinvault.api import chat_flow
-from clinvault.api.deps import Caller, Denials, State
+from clinvault.api.answer_stream import EventStreamResponse, StreamedAnswer, sse
+from clinvault.api.deps import AppState, Caller, Denials, State
 from clinvault.api.errors import ApiError, documented
-from clinvault.api.routes.chat import _PIECES, DENIALS, BreakGlass
+from clinvault.api.routes.chat import DENIALS, BreakGlass
 from clinvault.api.schemas import (
     CONVERSATION_ID,
     PURPOSE,
@@ -114,14 +120,13 @@ async def chat_completions(
         purpose=x_purpose_of_use or metadata.get("purpose"),
         conversation_id=x_conversation_id or metadata.get("conversation_id"),
     )
-    result = await chat_flow.ask(
-        state, caller, target, question, break_glass_reason=break_glass, stream=body.stream
-    )
     conversation_id = target.conversation.conversation_id
     if body.stream:
-        return StreamingResponse(
-            _chunks(result, body.model, conversation_id), media_type="text/event-stream"
+        answer = await chat_flow.ask_stream(
+            state, caller, target, question, break_glass_reason=break_glass
         )
+        return EventStreamResponse(answer, _chunks(state, answer, body.model, conversation_id))
+    result = await chat_flow.ask(state, caller, target, question, break_glass_reason=break_glass)
     return _completion(result, body.model, conversation_id)
 
 
@@ -152,13 +157,26 @@ def _last_user_text(messages: list[ChatMessage]) -> str:
 
 
 def with_sources(result: AskResult) -> str:
+    return result.answer + sources(result)
+
+
+def sources(result: AskResult) -> str:
+    """The "Sources" list appended to the answer text ("" when nothing is cited)."""
     if not result.citations:
-        return result.answer
+        return ""
     lines = [
         f"[{c.n}] {c.reference} ({c.resource_type}{', ' + c.date if c.date else ''})"
         for c in result.citations
     ]
-    return result.answer + "\n\nSources:\n" + "\n".join(lines)
+    return "\n\nSources:\n" + "\n".join(lines)
+
+
+def _usage(result: AskResult) -> dict[str, int]:
+    return {
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "total_tokens": result.prompt_tokens + result.completion_tokens,
+    }
 
 
 def _extras(result: AskResult, conversation_id: str) -> dict[str, Any]:
@@ -188,31 +206,39 @@ def _completion(result: AskResult, model: str, conversation_id: str) -> dict[str
                 "finish_reason": "stop",
             }
         ],
-        "usage": {
-            "prompt_tokens": result.prompt_tokens,
-            "completion_tokens": result.completion_tokens,
-            "total_tokens": result.prompt_tokens + result.completion_tokens,
-        },
+        "usage": _usage(result),
         **_extras(result, conversation_id),
     }
 
 
-def _chunks(result: AskResult, model: str, conversation_id: str) -> Iterator[str]:
+async def _chunks(
+    state: AppState, answer: StreamedAnswer, model: str, conversation_id: str
+) -> AsyncIterator[str]:
     created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None, **extra: Any) -> str:
         payload = {
-            "id": result.response_id,
+            "id": answer.response_id,
             "object": "chat.completion.chunk",
             "created": created,
             "model": model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             **extra,
         }
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+        return sse(payload)
 
     yield chunk({"role": "assistant", "content": ""}, None)
-    for piece in _PIECES.findall(with_sources(result)):
-        yield chunk({"content": piece}, None)
-    yield chunk({}, "stop", **_extras(result, conversation_id))
+    try:
+        async for piece in answer.pieces():
+            yield chunk({"content": piece}, None)
+    except Exception as exc:  # noqa: BLE001  (reported to the client as a code; audited by ask)
+        yield sse(chat_flow.stream_error(state, exc))
+        return
+    result = answer.result
+    listed = sources(result)
+    if listed:
+        yield chunk({"content": listed}, None)
+    extras = _extras(result, conversation_id)
+    extras["clinvault"]["answer"] = result.answer
+    yield chunk({}, "stop", usage=_usage(result), **extras)
     yield "data: [DONE]\n\n"

@@ -155,13 +155,16 @@ async function ask(question, breakGlass) {
   let text = "";
   let citations = [];
   let finished = false;
+  let failed = null;
   answer.addEventListener("click", (event) => {
     const n = event.target.dataset && event.target.dataset.n;
     const citation = citations.find((c) => String(c.n) === n);
     if (citation) showSource(patient, citation, breakGlass);
   });
-  // Each event is rendered as it arrives: tokens grow the answer, then the citations turn
-  // the [n] markers into links and fill the sources list, then "done" closes the turn.
+  // Each event is rendered as it arrives: tokens grow the answer while the model writes,
+  // then the citations turn the [n] markers into links and fill the sources list, then
+  // "done" closes the turn with the checked answer (a marker citing nothing retrieved is
+  // dropped from it); "error" ends a stream that failed part-way.
   await readEvents(response, (name, data) => {
     if (name === "token") {
       text += data.text;
@@ -172,14 +175,21 @@ async function ask(question, breakGlass) {
       renderSources(sources, citations, (citation) => showSource(patient, citation, breakGlass));
     } else if (name === "done") {
       finished = true;
+      if (typeof data.answer === "string" && data.answer !== text) {
+        text = data.answer;
+        renderAnswer(answer, text);
+      }
       state.conversations[patient] = data.conversation_id;
       if (breakGlass) turn.appendChild(el("div", "emergency access: flagged for review", "flag"));
       turn.dataset.responseId = data.response_id;
+    } else if (name === "error") {
+      failed = (data.error && data.error.code) || "error";
     }
   });
   answer.setAttribute("aria-busy", "false");
   turn.dataset.state = finished ? "done" : "interrupted";
-  if (!finished) $("chat-error").textContent = "The answer stream was interrupted; ask again.";
+  if (failed) $("chat-error").textContent = `The answer failed part-way: ${failed}; ask again.`;
+  else if (!finished) $("chat-error").textContent = "The answer stream was interrupted; ask again.";
 }
 
 function renderSources(list, citations, onOpen) {
