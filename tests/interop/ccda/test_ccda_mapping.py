@@ -250,7 +250,7 @@ def test_unstructured_document_text_and_pdf() -> None:
 
 
 def test_not_a_clinical_document() -> None:
-    with pytest.raises(NotClinicalDocument):
+    with pytest.raises(NotClinicalDocument, match="FHIR XML is not read"):
         convert_bytes(b"<Bundle xmlns='http://hl7.org/fhir'/>", "f.xml")
     with pytest.raises(NotClinicalDocument):
         convert_bytes(b"<ClinicalDocument/>", "no-namespace.xml")

@@ -51,6 +51,7 @@ from clinvault.interop.ccda.secure_xml import parse_xml
 from clinvault.interop.ccda.xpath import V3, all_of, attr, first, own_text, template_ids, text_of
 
 LOINC = "http://loinc.org"
+FHIR_NS = "http://hl7.org/fhir"
 TEXT_PLAIN = "text/plain; charset=utf-8"
 
 
@@ -77,6 +78,8 @@ def convert_file(path: Path) -> Conversion:
 def convert_bytes(data: bytes, where: str) -> Conversion:
     root = parse_xml(data, where)
     if root.tag != f"{V3}ClinicalDocument":
+        if etree.QName(root).namespace == FHIR_NS:
+            raise NotClinicalDocument("FHIR XML is not read (give FHIR as JSON)", where=where)
         raise NotClinicalDocument(
             "not a C-CDA document (root is not ClinicalDocument)", where=where
         )
