@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "clinvault.cli.access",
     "clinvault.cli.audit",
     "clinvault.cli.deid",
+    "clinvault.cli.mllp",
 )
 
 app = typer.Typer(
