@@ -322,6 +322,14 @@ class IngestSettings(BaseModel):
 
 class AuditSettings(BaseModel):
     url: str | None = Field(default=None, description="default: sqlite under CLINVAULT_HOME/audit")
+    checkpoint_every_records: int = Field(default=100, ge=1, description="sign the head every N")
+    checkpoint_every_s: float = Field(default=300.0, gt=0, description="...or after T seconds")
+    checkpoint_file: Path | None = Field(
+        default=None, description="signed checkpoint log; default: CLINVAULT_HOME/audit"
+    )
+    checkpoint_sinks: list[str] = Field(
+        default_factory=list, description="external copies: file paths or http(s):// URLs"
+    )
 
 
 class AccessSettings(BaseModel):
