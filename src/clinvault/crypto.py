@@ -1,6 +1,7 @@
 """Every cryptographic primitive clinvault uses, and nothing else.
 
-Only ``cryptography``'s AES-256-GCM, HKDF-SHA256 and HMAC-SHA256 are used. The rest
+Only ``cryptography``'s AES-256-GCM, HKDF-SHA256, HMAC-SHA256 and Ed25519 (audit
+checkpoint signatures) are used. The rest
 of the code calls the small functions here; no other module imports
 ``cryptography``. Failures raise :class:`VaultError`, which says nothing about data.
 
@@ -18,8 +19,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -49,6 +51,25 @@ def keyed_hash(key: bytes, message: str | bytes) -> str:
 def digest(data: bytes) -> str:
     """Plain SHA-256 hex, for integrity (audit chain, prompt hashes, model pins)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def ed25519_public_key(seed: bytes) -> bytes:
+    """The raw 32-byte Ed25519 public key of the private key with this 32-byte seed."""
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def ed25519_sign(seed: bytes, message: bytes) -> bytes:
+    """Ed25519 signature (64 bytes) by the private key with this 32-byte seed."""
+    return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def constant_time_equal(a: str, b: str) -> bool:

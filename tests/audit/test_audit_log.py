@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from clinvault.audit import AuditLog
-from clinvault.audit.record import GENESIS_HASH
+from clinvault.audit.record import GENESIS_HASH, chain_key
 from clinvault.db import make_engine
 from clinvault.errors import AccessDenied, AuditIntegrityError
 
-from .audit_factories import PATIENT, QUESTION, ask_event, make_log
+from .audit_factories import AUDIT_KEY, PATIENT, QUESTION, ask_event, make_log
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def test_record_round_trips_every_field(audit_log: AuditLog) -> None:
 
     assert read == written
     assert read is not None
-    assert read.computed_hash() == written.hash
+    assert read.computed_hash(chain_key(AUDIT_KEY)) == written.hash
+    assert read.computed_hash(chain_key(bytes(32))) != written.hash, "the MAC depends on the key"
     view = read.public_dict()
     assert view["patient"] == PATIENT
     assert view["question_encrypted"] is True
@@ -177,7 +178,7 @@ def test_missing_head_is_detected_and_blocks_appends(
         audit_log.append(ask_event(9))
 
 
-def test_truncation_with_forged_head_needs_the_external_anchor(
+def test_truncation_with_forged_head_is_caught_by_an_external_anchor(
     audit_log: AuditLog, sql_engine: Engine
 ) -> None:
     fill(audit_log, 5)
@@ -189,26 +190,26 @@ def test_truncation_with_forged_head_needs_the_external_anchor(
             text("UPDATE audit_head SET count = 4, last_hash = :h"), {"h": fourth.hash}
         )
 
-    assert audit_log.verify().ok, "documented residual risk: a forged head hides truncation"
+    assert audit_log.verify().ok, "without a checkpoint, a head reset to a real record holds"
     result = audit_log.verify(anchor)
-    assert (result.ok, result.first_bad_seq, result.reason) == (False, 5, "truncated")
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, 5, "head-reset")
 
 
-def test_rewritten_chain_fails_against_the_anchor(audit_log: AuditLog, sql_engine: Engine) -> None:
+def test_chain_rewritten_with_the_key_fails_against_the_anchor(
+    audit_log: AuditLog, sql_engine: Engine
+) -> None:
+    """The residual risk: an insider holding the master key recomputes valid MACs."""
     fill(audit_log, 3)
     anchor = audit_log.head()
     with sql_engine.begin() as connection:
         connection.execute(text("UPDATE audit_records SET outcome = 'error' WHERE seq = 3"))
     third = next(r for r in audit_log.iter_records() if r.seq == 3)
+    forged = third.computed_hash(chain_key(AUDIT_KEY))
     with sql_engine.begin() as connection:
-        connection.execute(
-            text("UPDATE audit_records SET hash = :h WHERE seq = 3"), {"h": third.computed_hash()}
-        )
-        connection.execute(
-            text("UPDATE audit_head SET last_hash = :h"), {"h": third.computed_hash()}
-        )
+        connection.execute(text("UPDATE audit_records SET hash = :h WHERE seq = 3"), {"h": forged})
+        connection.execute(text("UPDATE audit_head SET last_hash = :h"), {"h": forged})
 
-    assert audit_log.verify().ok, "documented residual risk: a recomputed chain self-verifies"
+    assert audit_log.verify().ok, "documented residual risk: the key holder can recompute"
     result = audit_log.verify(anchor)
     assert (result.ok, result.first_bad_seq, result.reason) == (False, 3, "anchor-mismatch")
 

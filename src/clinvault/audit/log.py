@@ -1,8 +1,13 @@
-"""The tamper-evident audit log: append-only records in a hash chain (SQLite or PostgreSQL).
+"""The tamper-evident audit log: append-only records in a keyed chain (SQLite or PostgreSQL).
 
 Each append runs in one write transaction: lock the head row, take ``seq = count + 1`` and
 ``prev_hash = last_hash``, insert the record, update the head. Concurrent writers (threads
 or processes) therefore get gapless, strictly ordered sequence numbers.
+
+Each record's hash is an HMAC under a key derived from the audit sub-key (:mod:`.record`);
+with a :class:`CheckpointConfig`, the head is also signed every N records or T seconds and
+written outside the database (:mod:`.checkpoints`), and :meth:`AuditLog.verify` checks the
+chain against the latest signed checkpoint.
 
 The question and the break-glass reason are sealed before they reach the database; only a
 viewer with the ``auditor`` role may open them (:meth:`AuditLog.reveal`), and every reveal
@@ -19,9 +24,16 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from clinvault.audit.chain import AuditHead, VerifyResult, verify_chain
+from clinvault.audit.chain import AuditHead, HeadRow, VerifyResult, verify_chain
+from clinvault.audit.checkpoints import (
+    Checkpoint,
+    CheckpointConfig,
+    Checkpointer,
+    CheckpointSigner,
+    latest_checkpoint,
+)
 from clinvault.audit.event import AuditEvent
-from clinvault.audit.record import GENESIS_HASH, AuditRecord
+from clinvault.audit.record import GENESIS_HASH, AuditRecord, chain_key
 from clinvault.audit.rows import record_to_row, row_to_record
 from clinvault.audit.schema import HEAD_ROW_ID, AuditTables, audit_tables
 from clinvault.audit.sealing import FieldSealer, SealedField
@@ -62,11 +74,20 @@ class AuditLog:
         *,
         clock: Clock | None = None,
         random: RandomBytes | None = None,
+        checkpoints: CheckpointConfig | None = None,
     ) -> None:
+        """``key`` is the audit sub-key of the key ring: it seals the free-text fields, and the
+        chain's MAC key and the checkpoint signing key are derived from it. Without
+        ``checkpoints`` nothing is signed and :meth:`verify` has only the database to go by."""
         self._engine = engine
         self._clock = clock or SystemClock()
         self._random = random or system_random()
         self._sealer = FieldSealer(key, self._random)
+        self._chain_key = chain_key(key)
+        self._signer = CheckpointSigner.from_audit_key(key)
+        self._checkpointer = (
+            None if checkpoints is None else Checkpointer(checkpoints, self._signer)
+        )
         self._tables: AuditTables = audit_tables()
 
     @classmethod
@@ -96,7 +117,14 @@ class AuditLog:
             )
 
     def close(self) -> None:
-        self._engine.dispose()
+        """Checkpoint what this process appended since the last checkpoint, then let go."""
+        try:
+            if self._checkpointer is not None:
+                head = self.head()
+                if self._checkpointer.pending(head):
+                    self._write_checkpoint(head)
+        finally:
+            self._engine.dispose()
 
     def new_response_id(self) -> str:
         """A random, opaque id (``RSP-`` + 32 hex) to announce before appending."""
@@ -119,14 +147,47 @@ class AuditLog:
         with write_transaction(self._engine) as connection:
             head = self._locked_head(connection)
             time = self._now()
-            record = _record_for(event, response_id, question, reason, head, time)
+            record = _record_for(event, response_id, question, reason, head, time, self._chain_key)
             connection.execute(self._tables.records.insert().values(record_to_row(record)))
             connection.execute(
                 update(self._tables.head)
                 .where(self._tables.head.c.id == HEAD_ROW_ID)
                 .values(count=record.seq, last_hash=record.hash, updated_at=time)
             )
+        if self._checkpointer is not None:
+            head = AuditHead(record.seq, record.hash)
+            if self._checkpointer.due(head, self._clock.now().timestamp()):
+                self._write_checkpoint(head)
         return record
+
+    # Checkpoints -----------------------------------------------------------------------------
+
+    @property
+    def signing_public_key(self) -> bytes:
+        """The raw Ed25519 public key that checkpoint signatures verify under."""
+        return self._signer.public_key
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign the current head now and write it to the checkpoint log and sinks."""
+        if self._checkpointer is None:
+            raise AuditIntegrityError("no checkpoint log is configured for this audit log")
+        return self._write_checkpoint(self.head())
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The highest signed checkpoint in the log and the readable sinks (verified)."""
+        if self._checkpointer is None:
+            return None
+        found = latest_checkpoint(self._checkpointer.config.readable(), self._signer.public_key)
+        if found.problem is not None:
+            raise AuditIntegrityError(f"audit checkpoint does not verify: {found.where}")
+        return found.checkpoint
+
+    def _write_checkpoint(self, head: AuditHead) -> Checkpoint:
+        if self._checkpointer is None:
+            raise AuditIntegrityError("no checkpoint log is configured for this audit log")
+        now = self._clock.now()
+        time = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return self._checkpointer.write(head, time, now.timestamp())
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -170,11 +231,31 @@ class AuditLog:
     # Integrity and disclosure ----------------------------------------------------------------
 
     def verify(self, anchor: AuditHead | None = None) -> VerifyResult:
-        """Walk the whole chain in one snapshot; see :mod:`clinvault.audit.chain`."""
+        """Walk the whole chain in one snapshot against the latest signed checkpoint (when a
+        checkpoint log is configured) and ``anchor`` (a head kept by hand), if given; see
+        :mod:`clinvault.audit.chain` for the failure codes. A checkpoint line that does not
+        parse or verify fails as ``checkpoint-forged``."""
+        anchors: list[AuditHead] = []
+        if self._checkpointer is not None:
+            found = latest_checkpoint(self._checkpointer.config.readable(), self._signer.public_key)
+            if found.problem is not None:
+                return VerifyResult(False, None, found.problem, 0)
+            if found.checkpoint is not None:
+                anchors.append(found.checkpoint.head)
+        if anchor is not None:
+            anchors.append(anchor)
+        result = self._verify_against(anchors[0] if anchors else None)
+        for known in anchors[1:]:
+            if not result.ok:
+                break
+            result = self._verify_against(known)
+        return result
+
+    def _verify_against(self, anchor: AuditHead | None) -> VerifyResult:
         with snapshot(self._engine) as connection:
-            head = self._read_head(connection)
+            head = self._read_head_row(connection)
             decoded = _DecodingWalk(self._rows(connection))
-            result = verify_chain(decoded, head, anchor)
+            result = verify_chain(decoded, head, self._chain_key, anchor)
         if decoded.failed_seq is not None:
             return VerifyResult(False, decoded.failed_seq, "undecodable-record", decoded.walked)
         return result
@@ -243,6 +324,16 @@ class AuditLog:
             else AuditHead(int(row._mapping["count"]), str(row._mapping["last_hash"]))
         )
 
+    def _read_head_row(self, connection: Connection) -> HeadRow | None:
+        head = self._tables.head
+        row = connection.execute(select(head).where(head.c.id == HEAD_ROW_ID)).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return HeadRow(
+            AuditHead(int(values["count"]), str(values["last_hash"])), str(values["updated_at"])
+        )
+
     def _rows(self, connection: Connection) -> Iterator[dict[str, Any]]:
         records = self._tables.records
         last_seq: int | None = None
@@ -294,6 +385,7 @@ def _record_for(
     break_glass_reason: bytes | None,
     head: AuditHead,
     time: str,
+    key: bytes,
 ) -> AuditRecord:
     record = AuditRecord(
         seq=head.count + 1,
@@ -325,4 +417,4 @@ def _record_for(
         count=event.count,
         client=event.client,
     )
-    return replace(record, hash=record.computed_hash())
+    return replace(record, hash=record.computed_hash(key))

@@ -1,7 +1,10 @@
-"""One stored audit record and its place in the hash chain.
+"""One stored audit record and its place in the keyed chain.
 
-``hash = sha256(prev_hash || canonical_json(fields))`` where ``fields`` are every stored
-column except ``hash`` and ``prev_hash`` (ciphertexts as base64), plus the format version.
+``hash = HMAC-SHA256(chain_key, prev_hash || canonical_json(fields))`` where ``fields`` are
+every stored column except ``hash`` and ``prev_hash`` (ciphertexts as base64), plus the format
+version (2; version 1 was an unkeyed SHA-256 that anyone with write access could recompute).
+``chain_key`` is derived from the audit sub-key of the key ring (:func:`chain_key`), so
+recomputing a record's hash after an edit needs the deployment's master key.
 Canonical JSON: sorted keys, no whitespace, UTF-8, no NaN. Values are normalized before
 hashing (floats as floats, tuples as lists) so a record read back from SQLite or
 PostgreSQL hashes exactly as it did when it was written.
@@ -16,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clinvault.audit.event import Citation, EventKind, Outcome, RetrievedChunk
-from clinvault.crypto import digest
+from clinvault.crypto import derive_key, keyed_hash
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+CHAIN_KEY_PURPOSE = "clinvault/audit/chain/v2"
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of record 1."""
 
@@ -95,8 +99,9 @@ class AuditRecord:
             fields["client"] = self.client
         return fields
 
-    def computed_hash(self) -> str:
-        return chain_hash(self.prev_hash, self.hashed_fields())
+    def computed_hash(self, key: bytes) -> str:
+        """The record's MAC under the chain key (see :func:`chain_key`)."""
+        return chain_hash(key, self.prev_hash, self.hashed_fields())
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-ready view without ciphertexts: safe to print for any role."""
@@ -121,8 +126,13 @@ def canonical_json(fields: Mapping[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
-def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    return digest(prev_hash.encode("ascii") + canonical_json(fields))
+def chain_key(audit_key: bytes) -> bytes:
+    """The MAC key of the chain, derived from the audit sub-key (HKDF; never stored)."""
+    return derive_key(audit_key, CHAIN_KEY_PURPOSE)
+
+
+def chain_hash(key: bytes, prev_hash: str, fields: Mapping[str, Any]) -> str:
+    return keyed_hash(key, prev_hash.encode("ascii") + canonical_json(fields))
 
 
 def _b64(blob: bytes | None) -> str | None:
