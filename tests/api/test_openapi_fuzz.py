@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from clinvault.api import create_app
 from clinvault.api.ratelimit import InProcessRateLimiter
-from tests.api.conftest import Api
+from tests.api.conftest import API_TEST_SETTINGS, Api
 from tests.ask.ask_factories import PATIENT_ID
 from tests.ask.conftest import CLINICIAN
 
@@ -60,7 +60,7 @@ OPERATIONS = (
 @pytest.fixture(scope="module")
 def fuzz_schema(api: Api) -> Any:
     """A second app over the same services: its own (ample) rate budget, demo sign-in on."""
-    app_settings = api.cohort.settings(api={"demo_sign_in": True})
+    app_settings = api.cohort.settings(api={**API_TEST_SETTINGS, "demo_sign_in": True})
     app = create_app(app_settings, services=api.services, limiter=InProcessRateLimiter(10**6))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

@@ -20,6 +20,7 @@ from clinvault.api.errors import AUTHENTICATION_FAILED, ApiError, documented
 from clinvault.api.schemas import Readiness
 from clinvault.api.services import ApiServices
 from clinvault.errors import ClinvaultError
+from clinvault.llm.route_plan import route_plan
 
 router = APIRouter(tags=["health"])
 
@@ -64,7 +65,7 @@ def _count_index(services: ApiServices) -> int:
 
 
 def _model_route(services: ApiServices) -> None:
-    if not services.settings.llm.route_plan():
+    if not route_plan(services.settings.llm):
         raise ValueError("no model route")
 
 
@@ -76,7 +77,7 @@ def _model_route(services: ApiServices) -> None:
             "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
             "description": "Prometheus text exposition",
         },
-        **documented(401, 404),
+        **documented(401, 404, 429),
     },
 )
 async def metrics(
