@@ -198,7 +198,8 @@ class LLMSettings(ProviderCompliance):
     One route: ``model``, ``api_base``, ``api_key_env`` and the compliance fields here (the
     route is named ``default``). Named routes: ``routes`` (a list), ``route`` (the active
     one's name; default the first), ``fallbacks`` (route names, tried in order). Inline
-    ``LLMRoute`` fallbacks also work with the one-route form.
+    ``LLMRoute`` fallbacks also work with the one-route form. The names are checked here;
+    the plan (order, ``[llm]`` defaults) is :func:`clinvault.llm.route_plan.route_plan`.
     """
 
     client: str = Field(
@@ -235,61 +236,19 @@ class LLMSettings(ProviderCompliance):
             )
         if self.route is not None and not self.routes:
             raise ValueError("route names an active route, but no routes are defined")
-        self.route_plan()
-        return self
-
-    def route_plan(self) -> list[LLMRoute]:
-        """The active route and then its fallbacks, in the order they are tried, with the
-        ``[llm]`` defaults filled in and every route named."""
-        named = {route.label: route for route in self.routes}
-        if len(named) != len(self.routes):
+        names = [route.label for route in self.routes]
+        if len(set(names)) != len(names):
             raise ValueError("route names must be unique")
-        if self.routes:
-            active_name = self.route or self.routes[0].label
-            if active_name not in named:
-                raise ValueError(f"route {active_name!r} is not one of the defined routes")
-            active = named[active_name]
-        else:
-            active = LLMRoute(
-                name=DEFAULT_ROUTE_NAME,
-                model=self.model,
-                api_base=self.api_base,
-                api_key_env=self.api_key_env,
-                api_version=self.api_version,
-                baa=self.baa,
-                data_retention=self.data_retention,
-                region=self.region,
-                zero_data_retention=self.zero_data_retention,
-            )
-        plan = [active]
+        if self.route is not None and self.route not in names:
+            raise ValueError(f"route {self.route!r} is not one of the defined routes")
+        tried = [self.route or (names[0] if names else DEFAULT_ROUTE_NAME)]
         for fallback in self.fallbacks:
-            if isinstance(fallback, str):
-                if fallback not in named:
-                    raise ValueError(f"fallback {fallback!r} is not one of the defined routes")
-                fallback = named[fallback]
-            plan.append(fallback)
-        labels = [route.label for route in plan]
-        if len(set(labels)) != len(labels):
+            if isinstance(fallback, str) and fallback not in names:
+                raise ValueError(f"fallback {fallback!r} is not one of the defined routes")
+            tried.append(fallback if isinstance(fallback, str) else fallback.label)
+        if len(set(tried)) != len(tried):
             raise ValueError("a route appears twice in the active route and its fallbacks")
-        return [self._with_defaults(route) for route in plan]
-
-    def defined_routes(self) -> list[LLMRoute]:
-        """Every route the config names (tried or not), with defaults filled in."""
-        plan = self.route_plan()
-        labels = {route.label for route in plan}
-        rest = [self._with_defaults(r) for r in self.routes if r.label not in labels]
-        return [*plan, *rest]
-
-    def _with_defaults(self, route: LLMRoute) -> LLMRoute:
-        return route.model_copy(
-            update={
-                "name": route.label,
-                "temperature": self.temperature if route.temperature is None else route.temperature,
-                "max_tokens": route.max_tokens or self.max_tokens,
-                "timeout_s": route.timeout_s or self.timeout_s,
-                "max_retries": self.max_retries if route.max_retries is None else route.max_retries,
-            }
-        )
+        return self
 
 
 class RetrievalSettings(BaseModel):
@@ -322,14 +281,6 @@ class IngestSettings(BaseModel):
 
 class AuditSettings(BaseModel):
     url: str | None = Field(default=None, description="default: sqlite under CLINVAULT_HOME/audit")
-    checkpoint_every_records: int = Field(default=100, ge=1, description="sign the head every N")
-    checkpoint_every_s: float = Field(default=300.0, gt=0, description="...or after T seconds")
-    checkpoint_file: Path | None = Field(
-        default=None, description="signed checkpoint log; default: CLINVAULT_HOME/audit"
-    )
-    checkpoint_sinks: list[str] = Field(
-        default_factory=list, description="external copies: file paths or http(s):// URLs"
-    )
 
 
 class AccessSettings(BaseModel):
@@ -396,7 +347,8 @@ class ApiSettings(BaseModel):
         description="identical refusals in this window are one audit record with a count; 0: each",
     )
     metrics_token: SecretStr | None = Field(
-        default=None, description="bearer token Prometheus sends to /metrics; unset: /metrics is off"
+        default=None,
+        description="bearer token Prometheus sends to /metrics; unset: /metrics is off",
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from clinvault.errors import ConfigError
 from clinvault.llm.policy import IN_PROCESS_REASON, assess
 from clinvault.llm.probe import probe_route
+from clinvault.llm.route_plan import route_plan
 from clinvault.llm.routes import assess_routes, plan_routes
 from clinvault.settings import LLMPolicy, LLMRoute, LLMSettings, Settings
 from tests.llm.fake_openai import FakeOpenAIServer
@@ -23,7 +24,7 @@ def test_single_model_env_settings_are_a_one_route_config(
     monkeypatch.setenv("CLINVAULT_LLM__MODEL", "openai/served")
     monkeypatch.setenv("CLINVAULT_LLM__API_BASE", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("CLINVAULT_LLM__API_KEY_ENV", "SOME_KEY")
-    [route] = Settings.load(home=settings.home).llm.route_plan()
+    [route] = route_plan(Settings.load(home=settings.home).llm)
     assert (route.name, route.model, route.api_base, route.api_key_env) == (
         "default",
         "openai/served",
@@ -43,7 +44,7 @@ def test_named_routes_in_fallback_order() -> None:
         fallbacks=["a"],
         max_tokens=99,
     )
-    plan = llm.route_plan()
+    plan = route_plan(llm)
     assert [r.name for r in plan] == ["b", "a"]
     assert (plan[1].timeout_s, plan[1].max_tokens) == (5, 99)
 
@@ -55,6 +56,8 @@ def test_named_routes_in_fallback_order() -> None:
         ({"routes": [{"name": "a", "model": "openai/a"}], "route": "b"}, "route 'b'"),
         ({"routes": [{"name": "a", "model": "openai/a"}], "model": "openai/x"}, "either"),
         ({"route": "a"}, "no routes are defined"),
+        ({"routes": [{"name": "a", "model": "openai/a"}, {"name": "a", "model": "x/b"}]}, "unique"),
+        ({"routes": [{"name": "a", "model": "openai/a"}], "fallbacks": ["a"]}, "appears twice"),
         ({"data_retention": "forever"}, "data_retention"),
         ({"zero_data_retention": True, "data_retention": "30d"}, "contradicts"),
     ],

@@ -33,7 +33,9 @@ def check() -> None:
 
     with reported_errors():
         routes = assess_routes(settings.llm)
-    in_plan = len(settings.llm.route_plan())
+    from clinvault.llm.route_plan import route_plan
+
+    in_plan = len(route_plan(settings.llm))
     table = Table(title="llm routes", show_lines=False)
     for column in ("route", "role", "model", "provider", "api key", "status", "why"):
         table.add_column(column, overflow="fold")

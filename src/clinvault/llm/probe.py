@@ -13,6 +13,7 @@ from clinvault.llm.base import LLMResult, Message
 from clinvault.llm.egress import EgressGuard
 from clinvault.llm.litellm_client import LiteLLMClient
 from clinvault.llm.prompt import build_messages
+from clinvault.llm.route_plan import defined_routes
 from clinvault.model import Chunk
 from clinvault.settings import LLMSettings
 
@@ -35,7 +36,7 @@ def probe_messages() -> list[Message]:
 
 def only_route(settings: LLMSettings, name: str) -> LLMSettings:
     """Settings whose one route is the defined route ``name`` (no fallbacks), same policy."""
-    routes = {route.label: route for route in settings.defined_routes()}
+    routes = {route.label: route for route in defined_routes(settings)}
     if name not in routes:
         known = ", ".join(routes)
         raise ConfigError(f"no llm route named {name!r}; defined routes: {known}")

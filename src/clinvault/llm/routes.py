@@ -19,6 +19,7 @@ import litellm
 from clinvault.errors import ConfigError
 from clinvault.llm.policy import ComplianceStatus, assess
 from clinvault.llm.provider import IN_PROCESS_PROVIDERS, register_offline_provider
+from clinvault.llm.route_plan import defined_routes, route_plan
 from clinvault.settings import LLMPolicy, LLMRoute, LLMSettings
 
 log = logging.getLogger(__name__)
@@ -86,13 +87,13 @@ def resolve_route(route: LLMRoute, policy: LLMPolicy) -> ResolvedRoute:
 def assess_routes(settings: LLMSettings) -> tuple[ResolvedRoute, ...]:
     """Every defined route (active, fallbacks, then unused named routes) with its status."""
     register_offline_provider()
-    return tuple(resolve_route(route, settings.policy) for route in settings.defined_routes())
+    return tuple(resolve_route(route, settings.policy) for route in defined_routes(settings))
 
 
 def plan_routes(settings: LLMSettings) -> RoutePlan:
     """The routes to call, in order; raises ``ConfigError`` if the active route is not allowed."""
     assessed = assess_routes(settings)
-    in_plan = len(settings.route_plan())
+    in_plan = len(route_plan(settings))
     active, *fallbacks = assessed[:in_plan]
     if not active.compliance.compliant:
         raise ConfigError(

@@ -35,6 +35,7 @@ from clinvault.api.schemas import (
     sse_events,
 )
 from clinvault.ask import AskResult
+from clinvault.llm.route_plan import route_plan
 from clinvault.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -133,7 +134,7 @@ async def chat_completions(
 def served_models(settings: Settings) -> list[str]:
     """``clinvault`` and the active route (by name and model string): the model the service
     was opened with. Fallbacks are tried by the client, not chosen per request."""
-    active = settings.llm.route_plan()[0]
+    active = route_plan(settings.llm)[0]
     return list(dict.fromkeys([active.label, active.model]))
 
 
