@@ -8,12 +8,15 @@ audited as one record with a count per window (the first of a kind at once).
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from clinvault.api.ratelimit import InProcessRateLimiter, PreAuthLimits
+from clinvault.api.ratelimit import InProcessRateLimiter, PreAuthLimits, open_preauth_limits
 from clinvault.api.refusals import RefusalLog
 from clinvault.audit import AuditEvent, AuditLog
 from clinvault.db import make_engine
+from clinvault.settings import ApiSettings
 from tests.ask.conftest import CLINICIAN, Cohort
 from tests.security.api_support import cohort, served
 
@@ -160,3 +163,20 @@ def test_refusal_log_writes_one_record_per_kind_and_window(audit_log: AuditLog) 
     ]
     assert records[3].related_response_id == records[0].response_id
     assert audit_log.verify().ok
+
+
+def test_redis_preauth_limits_are_shared_by_workers() -> None:
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    api = ApiSettings(redis_url=url, auth_failures_per_minute=2)
+    first, second = open_preauth_limits(api), open_preauth_limits(api)
+    client = f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex}"
+    first.failed(client)
+    assert second.refusal(client, None) is None
+    second.failed(client)
+    assert first.refusal(client, None) == "too-many-failed-authentications"
+    assert second.refusal(client, None) == "too-many-failed-authentications"
