@@ -12,28 +12,17 @@ mid-answer is audited once as ``aborted`` and the model connection is closed.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import openai
 import pytest
-import uvicorn
 
-from clinvault.api import ApiServices, create_app
-from clinvault.api.ratelimit import InProcessRateLimiter
-from clinvault.api.scoped_retriever import ScopedRetriever
-from clinvault.api.security.scopes import ResourceAccess
-from clinvault.ask import AskService
 from clinvault.audit import AuditRecord
-from clinvault.llm import LLMClient
-from clinvault.llm.egress import EgressGuard
-from clinvault.llm.litellm_client import LiteLLMClient
-from clinvault.settings import LLMSettings
 from tests.api.conftest import Api
+from tests.api.slow_model import serve
 from tests.ask.ask_factories import NAME_FAMILY, NAME_GIVEN, PATIENT_ID
 from tests.ask.conftest import CLINICIAN, RESEARCHER
 from tests.llm.fake_openai import FakeOpenAIServer
@@ -42,7 +31,6 @@ PATIENT = f"Patient/{PATIENT_ID}"
 QUESTION = "When was she last seen?"
 REAL_DATE = "March 4, 2021"
 CHUNK_DELAY_S = 0.08
-KEY_ENV = "CLINVAULT_TEST_STREAM_KEY"
 
 
 @dataclass(frozen=True)
@@ -59,36 +47,6 @@ class Served:
     reply: Reply
 
 
-class WithModel:
-    """The API's services with another model client: the same stores, index and audit log."""
-
-    def __init__(self, services: ApiServices, llm: LLMClient) -> None:
-        self._services = services
-        self.llm = llm
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._services, name)
-
-    def ask_service(self, access: ResourceAccess) -> AskService:
-        base = self._services
-        retriever = ScopedRetriever(
-            base.embedder,
-            base.index,
-            access=access,
-            lock=base.index_lock,
-            candidates=base.settings.retrieval.candidates,
-        )
-        return AskService(
-            vault=base.vault,
-            retriever=retriever,
-            llm=self.llm,
-            access=base.access,
-            audit_log=base.audit,
-            top_k=base.settings.retrieval.top_k,
-            model_label=base.settings.llm.model,
-        )
-
-
 def _reply(api: Api) -> Reply:
     vault = api.services.vault
     patient = vault.patient_token(PATIENT)
@@ -102,36 +60,14 @@ def _reply(api: Api) -> Reply:
 @pytest.fixture(scope="module")
 def served(api: Api) -> Iterator[Served]:
     reply = _reply(api)
-    with FakeOpenAIServer(reply=reply.text, chunk_delay_s=CHUNK_DELAY_S) as model:
-        settings = LLMSettings(
-            model="openai/fake-model", api_base=model.base_url, api_key_env=KEY_ENV, max_retries=0
-        )
-        llm = LiteLLMClient(settings, guard=EgressGuard(), environ={KEY_ENV: "sk-test"})
-        services = WithModel(api.services, llm)
-        app = create_app(
-            api.cohort.settings(),
-            services=services,  # type: ignore[arg-type]
-            limiter=InProcessRateLimiter(1000),
-        )
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                pytest.fail("uvicorn did not start")
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        served = Served(f"http://127.0.0.1:{port}", model, reply)
-        model.chunk_delay_s = 0.0
+    with (
+        FakeOpenAIServer(reply=reply.text) as model,
+        serve(api.cohort.settings(), api.services, model) as url,
+    ):
+        served = Served(url, model, reply)
         _chat(served, CLINICIAN, "clinician", api)  # warm-up: litellm's lazy first-use setup
         model.chunk_delay_s = CHUNK_DELAY_S
-        try:
-            yield served
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        yield served
 
 
 @pytest.fixture
