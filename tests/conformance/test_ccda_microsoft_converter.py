@@ -7,7 +7,9 @@ Compared per document, field by field:
 - Patient: family name, given names, birthDate, gender, each identifier (system, value);
 - problems: each Condition code (system|code of the first coding);
 - medications: each medication code (theirs: the ``Medication`` a MedicationStatement /
-  MedicationAdministration points to; ours: ``medicationCodeableConcept``);
+  MedicationAdministration points to; ours: ``medicationCodeableConcept``); supply orders
+  and dispenses nested in a medication activity (theirs: MedicationRequest for both; ours:
+  MedicationRequest and MedicationDispense) as a category of their own;
 - allergies: each allergen code (theirs: ``code`` or, as their converter writes it,
   ``reaction[0].substance``; ours: ``code``);
 - results: each laboratory / vital-sign Observation code, and for matched codes its value
@@ -152,10 +154,12 @@ def _patient_fields(bundle: Bundle) -> dict[str, Any]:
     return fields
 
 
-def _medication_codes(bundle: Bundle) -> list[Coded]:
+def _medication_codes(
+    bundle: Bundle, kinds: tuple[str, ...] = ("MedicationStatement", "MedicationAdministration")
+) -> list[Coded]:
     meds = {f"Medication/{m['id']}": m for m in _resources(bundle, "Medication")}
     out = []
-    for kind in ("MedicationStatement", "MedicationAdministration"):
+    for kind in kinds:
         for r in _resources(bundle, kind):
             concept = r.get("medicationCodeableConcept")
             if concept is None:
@@ -253,6 +257,11 @@ def compare(ours: Bundle, theirs: Bundle) -> Tally:
         "Condition", _codes(ours, "Condition", "code"), _codes(theirs, "Condition", "code")
     )
     tally.multiset("medication", _medication_codes(ours), _medication_codes(theirs))
+    tally.multiset(
+        "medication order/dispense",
+        _medication_codes(ours, ("MedicationRequest", "MedicationDispense")),
+        _medication_codes(theirs, ("MedicationRequest",)),
+    )
     tally.multiset("AllergyIntolerance", _allergy_codes(ours), _allergy_codes(theirs))
     tally.multiset(
         "Immunization",

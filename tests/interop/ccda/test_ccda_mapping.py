@@ -264,3 +264,56 @@ def test_no_record_target() -> None:
     )
     with pytest.raises(InputError, match="no recordTarget"):
         convert_bytes(doc[:start] + doc[end:], "n.xml")
+
+
+SUPPLIED_MEDICATION = """
+<component><section>
+  <templateId root="2.16.840.1.113883.10.20.22.2.1.1"/>
+  <code code="10160-0" codeSystem="2.16.840.1.113883.6.1"/>
+  <title>Medications</title><text>Albuterol inhaler</text>
+  <entry><substanceAdministration classCode="SBADM" moodCode="EVN">
+    <templateId root="2.16.840.1.113883.10.20.22.4.16"/>
+    <id root="bbbb0001-0000-4000-8000-000000000001"/>
+    <statusCode code="active"/>
+    <consumable><manufacturedProduct><manufacturedMaterial>
+      <code code="573621" codeSystem="2.16.840.1.113883.6.88"/>
+    </manufacturedMaterial></manufacturedProduct></consumable>
+    <entryRelationship typeCode="REFR"><supply classCode="SPLY" moodCode="INT">
+      <templateId root="2.16.840.1.113883.10.20.22.4.17"/>
+      <id nullFlavor="NI"/>
+      <statusCode code="completed"/>
+      <effectiveTime xsi:type="IVL_TS"><low value="20070103"/><high nullFlavor="UNK"/></effectiveTime>
+      <repeatNumber value="1"/><quantity value="75"/>
+      <author><time value="201208151235-0800"/></author>
+    </supply></entryRelationship>
+    <entryRelationship typeCode="REFR"><supply classCode="SPLY" moodCode="EVN">
+      <templateId root="2.16.840.1.113883.10.20.22.4.18"/>
+      <id root="bbbb0001-0000-4000-8000-000000000002"/>
+      <statusCode code="completed"/>
+      <effectiveTime value="201208151450-0800"/><quantity value="75"/>
+    </supply></entryRelationship>
+  </substanceAdministration></entry>
+</section></component>
+"""
+
+
+def test_supply_order_and_dispense() -> None:
+    conversion = convert_bytes(minimal_ccd(sections=SUPPLIED_MEDICATION), "m.xml")
+    assert conversion.problems == []
+    (statement,) = _by_type(conversion.bundle, "MedicationStatement")
+    (order,) = _by_type(conversion.bundle, "MedicationRequest")
+    (dispense,) = _by_type(conversion.bundle, "MedicationDispense")
+    assert statement["basedOn"] == [{"reference": f"MedicationRequest/{order['id']}"}]
+    assert (order["intent"], order["status"], order["authoredOn"]) == (
+        "order",
+        "completed",
+        "2012-08-15T12:35:00-08:00",
+    )
+    assert order["medicationCodeableConcept"]["coding"][0]["code"] == "573621"
+    assert order["dispenseRequest"] == {
+        "quantity": {"value": 75},
+        "numberOfRepeatsAllowed": 1,
+        "validityPeriod": {"start": "2007-01-03"},
+    }
+    assert dispense["whenHandedOver"] == "2012-08-15T14:50:00-08:00"
+    assert dispense["status"] == "completed"

@@ -84,6 +84,26 @@ MED_STATUS = {
     "nullified": "entered-in-error",
     "new": "intended",
 }
+SUPPLY_ORDER_STATUS = {
+    "active": "active",
+    "completed": "completed",
+    "aborted": "stopped",
+    "cancelled": "cancelled",
+    "held": "on-hold",
+    "suspended": "on-hold",
+    "new": "draft",
+    "nullified": "entered-in-error",
+}
+DISPENSE_STATUS = {
+    "completed": "completed",
+    "active": "in-progress",
+    "aborted": "stopped",
+    "cancelled": "cancelled",
+    "held": "on-hold",
+    "suspended": "on-hold",
+    "new": "preparation",
+    "nullified": "entered-in-error",
+}
 PROCEDURE_STATUS = {
     "completed": "completed",
     "active": "in-progress",
@@ -359,7 +379,57 @@ def _medication_statement(
         dosage["text"] = text
     if dosage:
         statement["dosage"] = [dosage]
-    return ctx.add(statement)
+    ctx.add(statement)
+    orders = _supplies(entry, ctx, position, code)
+    if orders:
+        statement["basedOn"] = [{"reference": f"MedicationRequest/{o}"} for o in orders]
+    return statement
+
+
+def _supplies(
+    entry: etree._Element, ctx: Context, position: str, code: dict[str, Any]
+) -> list[str]:
+    """Supply orders (-> MedicationRequest, intent order) and dispenses (-> MedicationDispense)
+    nested in a Medication Activity; returns the MedicationRequest ids."""
+    orders: list[str] = []
+    material = "v:product/v:manufacturedProduct/v:manufacturedMaterial/v:code"
+    for number, supply in enumerate(all_of(entry, "v:entryRelationship/v:supply")):
+        roots = template_ids(supply)
+        product = _code(supply, ctx, material) or code
+        amount = quantity(first(supply, "v:quantity"))
+        repeats = attr(first(supply, "v:repeatNumber"), "value")
+        if t.MEDICATION_SUPPLY_ORDER in roots:
+            order = _base("MedicationRequest", supply, ctx, f"{position}.supply{number}")
+            order["status"] = SUPPLY_ORDER_STATUS.get(_status(supply), "unknown")
+            order["intent"] = "order"
+            order["medicationCodeableConcept"] = product
+            order["subject"] = ctx.patient_ref
+            authored = ts_of(first(supply, "v:author/v:time"))
+            if authored:
+                order["authoredOn"] = authored
+            dispense: dict[str, Any] = {}
+            if amount:
+                dispense["quantity"] = amount
+            if repeats and repeats.isdigit():
+                dispense["numberOfRepeatsAllowed"] = int(repeats)
+            _, low, high = effective(supply)
+            if period(low, high):
+                dispense["validityPeriod"] = period(low, high)
+            if dispense:
+                order["dispenseRequest"] = dispense
+            orders.append(ctx.add(order)["id"])
+        elif t.MEDICATION_DISPENSE in roots:
+            handed = _base("MedicationDispense", supply, ctx, f"{position}.supply{number}")
+            handed["status"] = DISPENSE_STATUS.get(_status(supply), "unknown")
+            handed["medicationCodeableConcept"] = product
+            handed["subject"] = ctx.patient_ref
+            if amount:
+                handed["quantity"] = amount
+            point, low, _ = effective(supply)
+            if point or low:
+                handed["whenHandedOver"] = point or low
+            ctx.add(handed)
+    return orders
 
 
 def _own_text(element: etree._Element, ctx: Context) -> str | None:
