@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, inspect, select, update
@@ -38,7 +38,7 @@ from clinvault.audit.rows import record_to_row, row_to_record
 from clinvault.audit.schema import HEAD_ROW_ID, AuditTables, audit_tables
 from clinvault.audit.sealing import FieldSealer, SealedField
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
-from clinvault.db import is_sqlite, make_engine, snapshot, write_transaction
+from clinvault.db import is_sqlite, open_store, snapshot, write_transaction
 from clinvault.errors import AccessDenied, AuditIntegrityError, VaultError
 from clinvault.keys import KeyRing
 from clinvault.settings import Settings
@@ -101,9 +101,13 @@ class AuditLog:
     ) -> AuditLog:
         """The deployment's log at ``settings.audit_url``, schema created if missing."""
         ring = keys or KeyRing.load(settings, random)
-        log = cls(make_engine(settings.audit_url), ring.audit, clock=clock, random=random)
-        log.create_schema()
-        return log
+        checkpoints = CheckpointConfig.from_settings(settings)
+        return open_store(
+            settings.audit_url,
+            lambda engine: cls(
+                engine, ring.audit, clock=clock, random=random, checkpoints=checkpoints
+            ),
+        )
 
     def create_schema(self) -> None:
         """Create the tables and the head row if they do not exist (idempotent)."""
@@ -146,7 +150,8 @@ class AuditLog:
         )
         with write_transaction(self._engine) as connection:
             head = self._locked_head(connection)
-            time = self._now()
+            moment = self._clock.now()
+            time = _iso(moment)
             record = _record_for(event, response_id, question, reason, head, time, self._chain_key)
             connection.execute(self._tables.records.insert().values(record_to_row(record)))
             connection.execute(
@@ -156,8 +161,8 @@ class AuditLog:
             )
         if self._checkpointer is not None:
             head = AuditHead(record.seq, record.hash)
-            if self._checkpointer.due(head, self._clock.now().timestamp()):
-                self._write_checkpoint(head)
+            if self._checkpointer.due(head, moment.timestamp()):
+                self._write_checkpoint(head, moment)
         return record
 
     # Checkpoints -----------------------------------------------------------------------------
@@ -182,12 +187,11 @@ class AuditLog:
             raise AuditIntegrityError(f"audit checkpoint does not verify: {found.where}")
         return found.checkpoint
 
-    def _write_checkpoint(self, head: AuditHead) -> Checkpoint:
+    def _write_checkpoint(self, head: AuditHead, moment: datetime | None = None) -> Checkpoint:
         if self._checkpointer is None:
             raise AuditIntegrityError("no checkpoint log is configured for this audit log")
-        now = self._clock.now()
-        time = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return self._checkpointer.write(head, time, now.timestamp())
+        now = moment or self._clock.now()
+        return self._checkpointer.write(head, _iso(now), now.timestamp())
 
     # Reading ---------------------------------------------------------------------------------
 
@@ -301,9 +305,6 @@ class AuditLog:
         blob = record.question_sealed if name == "question" else record.break_glass_reason_sealed
         return None if blob is None else self._sealer.open(record.response_id, name, blob)
 
-    def _now(self) -> str:
-        return self._clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
     def _locked_head(self, connection: Connection) -> AuditHead:
         head = self._tables.head
         row = connection.execute(
@@ -376,6 +377,10 @@ class _DecodingWalk:
                 return
             self.walked += 1
             yield record
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _record_for(
