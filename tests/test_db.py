@@ -7,8 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
+from clinvault import db
 from clinvault.db import make_engine, snapshot, write_transaction
 from clinvault.errors import ConfigError
 
@@ -60,3 +61,42 @@ def test_in_memory_sqlite_keeps_its_data_across_connections() -> None:
         connection.execute(text("INSERT INTO t VALUES (1)"))
     with snapshot(engine) as connection:
         assert connection.execute(text("SELECT a FROM t")).scalar() == 1
+
+
+def test_open_store_disposes_the_engine_when_the_schema_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disposed: list[bool] = []
+    real_make_engine = db.make_engine
+
+    def spied(url: str) -> Engine:
+        engine = real_make_engine(url)
+        monkeypatch.setattr(engine, "dispose", lambda *a, **k: disposed.append(True))
+        return engine
+
+    monkeypatch.setattr(db, "make_engine", spied)
+
+    class Broken:
+        def __init__(self, engine: Engine) -> None:
+            self.engine = engine
+
+        def create_schema(self) -> None:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        db.open_store(f"sqlite:///{tmp_path / 'x.db'}", Broken)
+    assert disposed == [True]
+
+
+def test_open_store_creates_the_schema(tmp_path: Path) -> None:
+    class Store:
+        def __init__(self, engine: Engine) -> None:
+            self.engine = engine
+            self.created = False
+
+        def create_schema(self) -> None:
+            self.created = True
+
+    store = db.open_store(f"sqlite:///{tmp_path / 'y.db'}", Store)
+    assert store.created
+    store.engine.dispose()

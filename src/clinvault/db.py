@@ -1,4 +1,5 @@
-"""One way to open a SQLAlchemy engine, shared by every store (vault, audit, access).
+"""One way to open a SQLAlchemy engine, shared by every store (vault, audit, access), and
+:func:`open_store`, the one open-with-schema path of the access store and the audit log.
 
 SQLite is the embedded default and PostgreSQL the scale-out backend; any other URL is a
 ``ConfigError``. For SQLite the database file is created 0600 (its directories 0700), the database
@@ -16,10 +17,10 @@ Transactions:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -48,6 +49,27 @@ def make_engine(url: str) -> Engine:
     raise ConfigError(
         f"unsupported database backend {backend!r}; supported: {', '.join(SUPPORTED_BACKENDS)}"
     )
+
+
+class _Store(Protocol):
+    def create_schema(self) -> None: ...
+
+
+StoreT = TypeVar("StoreT", bound=_Store)
+
+
+def open_store(url: str, build: Callable[[Engine], StoreT]) -> StoreT:
+    """``build(engine)`` over a new engine for ``url``, with its schema created (idempotent):
+    how the access store and the audit log open. If building the store or creating its
+    schema fails, the engine is disposed before the error propagates."""
+    engine = make_engine(url)
+    try:
+        store = build(engine)
+        store.create_schema()
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:

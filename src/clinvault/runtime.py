@@ -165,7 +165,7 @@ class Runtime:
     def access_store(self) -> AccessStore:
         return self._part(
             "access_store",
-            lambda: AccessStore.open(self.settings, self.keys, clock=self._clock),
+            lambda: AccessStore.open(self.settings.access_url, self.keys, clock=self._clock),
             AccessStore.close,
         )
 

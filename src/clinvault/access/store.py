@@ -23,10 +23,9 @@ from clinvault.access.principal import Principal, Role, check_user_name, parse_r
 from clinvault.access.refs import patient_reference, practitioner_reference
 from clinvault.access.schema import AccessTables, access_tables
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
-from clinvault.db import is_sqlite, make_engine, write_transaction
+from clinvault.db import is_sqlite, open_store, write_transaction
 from clinvault.errors import InputError
 from clinvault.keys import KeyRing
-from clinvault.settings import Settings
 
 AAD_PREFIX = "clinvault/access/v1"
 
@@ -55,20 +54,15 @@ class AccessStore:
     @classmethod
     def open(
         cls,
-        settings: Settings,
-        keys: KeyRing | None = None,
+        url: str,
+        keys: KeyRing,
         *,
         clock: Clock | None = None,
         random: RandomBytes | None = None,
     ) -> AccessStore:
-        store = cls(
-            make_engine(settings.access_url),
-            keys or KeyRing.load(settings, random),
-            clock=clock,
-            random=random,
-        )
-        store.create_schema()
-        return store
+        """The store at ``url`` (``Settings.access_url``), schema created if missing. A process
+        opens it through :class:`clinvault.runtime.Runtime`, which owns the key ring."""
+        return open_store(url, lambda engine: cls(engine, keys, clock=clock, random=random))
 
     def create_schema(self) -> None:
         self._tables.metadata.create_all(self._engine)
