@@ -3,6 +3,10 @@
 ``--demo`` offers the registered users' development tokens on the chat page and prints
 them; never use it outside development. TLS: pass ``--ssl-certfile``/``--ssl-keyfile`` or,
 better, terminate TLS at a reverse proxy (see docs/deployment.md).
+
+At start it refuses a home its group or others may enter and warns when the master key file
+sits inside the home. Logs: one PHI-free JSON access line per request on stdout (uvicorn's
+own access log is off), everything else on stderr through the PHI filter.
 """
 
 from __future__ import annotations
