@@ -165,7 +165,9 @@ def main() -> int:
             CLINVAULT_HOME=str(home),
             CLINVAULT_INDEX__EMBEDDER__BACKEND="hashing",
             CLINVAULT_API__RATE_LIMIT_PER_MINUTE="100000000",
+            CLINVAULT_API__CLIENT_RATE_LIMIT_PER_MINUTE="100000000",  # one loopback client
         )
+        home.mkdir(mode=0o700)  # serve refuses a home others may read
         patients = prepare(home, args.patients, env)
         token = subprocess.run(
             [
