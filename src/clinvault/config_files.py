@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from clinvault.errors import ConfigError
 
@@ -83,3 +83,14 @@ def _named_file(value: Path) -> Path:
 ConfigFile = Annotated[Path, AfterValidator(_named_file)]
 """A settings field naming a config file: a set path must be an existing file. Unset fields
 take their ``default_config_file`` (defaults are not validated again)."""
+
+
+def _none_word(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    return value
+
+
+OptionalConfigFile = Annotated[ConfigFile | None, BeforeValidator(_none_word)]
+"""A config file that may be switched off: ``none`` (any case; the only way to say it in an
+environment variable or TOML) or ``None`` turns it off explicitly, never by default."""

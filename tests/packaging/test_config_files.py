@@ -104,3 +104,11 @@ def test_neither_package_data_nor_a_checkout_is_an_error_naming_the_setting(
     monkeypatch.setattr(config_files, "SOURCE_CHECKOUT", tmp_path / "lib")
     with pytest.raises(ConfigError, match=re.escape("set vault.policy_file to a file")):
         Settings.load(home=settings.home)
+
+
+@pytest.mark.parametrize("setting", ["index.embedder.pins_file", "phi.model_pins_file"])
+def test_pins_are_switched_off_by_the_word_none_in_the_environment(
+    setting: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINVAULT_" + setting.upper().replace(".", "__"), "none")
+    assert _value(Settings.load(home=settings.home), setting) is None
