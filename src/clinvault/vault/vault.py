@@ -146,7 +146,14 @@ class Vault:
         ctx.references = dict(references or {})
         return ctx
 
-    def _context(self, token: str, create_ref: str | None) -> PatientContext:
+    def _sealed(self, token: str) -> PatientContext:
+        """A known patient's context for its data key and offset only (tokens not loaded):
+        enough to open sealed rows or shift dates."""
+        return self._context(token, None, tokens=False)
+
+    def _context(
+        self, token: str, create_ref: str | None, *, tokens: bool = True
+    ) -> PatientContext:
         row = self._store.get_patient(token)
         if row is None:
             if create_ref is None:
@@ -168,7 +175,8 @@ class Vault:
         ctx = PatientContext(
             token, offset, sealer, self._keys, self._store, self._policy, self._clock
         )
-        ctx.load_tokens()
+        if tokens:
+            ctx.load_tokens()
         return ctx
 
     def has_patient(self, patient_token: str) -> bool:
@@ -188,7 +196,7 @@ class Vault:
         return None if row is None else self.source_patient(row.patient_token)
 
     def patient_resources(self, patient_token: str) -> list[dict[str, Any]]:
-        ctx = self.context_for_token(patient_token)
+        ctx = self._sealed(patient_token)
         return [ctx.open_row(row) for row in self._store.resources_of(patient_token)]
 
     def known_values(self, patient_token: str) -> list[KnownValue]:
@@ -218,7 +226,7 @@ class Vault:
         row = self._store.resource_by_token(resource_tok.upper())
         if row is None:
             return None
-        resource = self.context_for_token(row.patient_token).open_row(row)
+        resource = self._sealed(row.patient_token).open_row(row)
         reference = f"{resource.get('resourceType')}/{resource.get('id')}"
         return SourceRecord(row.patient_token, row.resource_type, reference, resource)
 
@@ -277,7 +285,7 @@ class Vault:
         return token
 
     def shift_date_text(self, patient_tok: str, text: str) -> str | None:
-        ctx = self.context_for_token(patient_tok)
+        ctx = self._sealed(patient_tok)
         shifted = shift_text_dates(text, ctx.offset_days)
         return shifted if shifted != text else ctx.shift(text)
 
@@ -319,7 +327,7 @@ class Vault:
         return None if resource is None else f"Patient/{resource.get('id')}"
 
     def patient_resource(self, patient_tok: str) -> dict[str, Any] | None:
-        ctx = self.context_for_token(patient_tok)
+        ctx = self._sealed(patient_tok)
         for row in self._store.resources_of(patient_tok):
             if row.resource_type == "Patient":
                 return ctx.open_row(row)
