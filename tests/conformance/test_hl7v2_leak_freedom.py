@@ -150,7 +150,7 @@ def test_every_hl7_sample_ingests_without_leaking(shared_data: Path, fast: Setti
         for c in converter.convert_text(path.read_bytes(), path.name).conversions
     )
     present = [n for n in needles if n.lower() in raw.lower()]
-    # (205 needles, 168 present: the rest are in messages of unmapped types, BAR, DFT, ORM
+    # (205 needles, 187 present: the rest are in messages of unmapped types, BAR, DFT, ORM
     # ..., which are rejected whole and stored nowhere)
     assert len(present) / len(needles) > 0.8, len(present)
     with Runtime.open(fast) as runtime:

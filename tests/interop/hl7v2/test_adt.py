@@ -223,3 +223,18 @@ def test_unmapped_segments_are_listed_not_fatal() -> None:
         "\r".join([msh("ADT^A01"), "EVN|A01", PID, "ZXY|1|secret"]), "x.hl7"
     )
     assert result.conversions[0].unmapped == ("EVN", "ZXY")
+
+
+def test_ppr_problem_add_and_delete_share_the_condition(convert: Convert) -> None:
+    added = one(
+        convert(msh("PPR^PC1", "P1"), PID, "PRB|AD|20240101|38341003^Hypertension^SCT|PRB-7"),
+        "Condition",
+    )
+    deleted = one(
+        convert(msh("PPR^PC3", "P2"), PID, "PRB|DE|20240201|38341003^Hypertension^SCT|PRB-7"),
+        "Condition",
+    )
+    assert added["id"] == deleted["id"]
+    assert added["verificationStatus"]["coding"][0]["code"] == "confirmed"
+    assert deleted["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
+    assert "clinicalStatus" not in deleted

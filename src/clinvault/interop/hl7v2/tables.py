@@ -18,7 +18,7 @@ from typing import Any
 
 from clinvault.errors import ConfigError
 
-FAMILY_FILES = ("adt", "oru", "mdm", "vxu", "pharmacy", "siu")
+FAMILY_FILES = ("adt", "oru", "mdm", "vxu", "pharmacy", "siu", "ppr")
 FAMILY_KEYS = frozenset({"family", "message_codes", "events", "segments"})
 OID_KINDS = frozenset({"ISO", "OID"})
 
