@@ -7,8 +7,8 @@ with AR and the connection is closed; a client that hangs up loses only its unAC
 message (which it resends: replay is idempotent).
 
 Shutdown (``stop`` set, SIGINT/SIGTERM in the CLI): the listening socket closes, the
-message being ingested finishes (its ACK is sent if the client still listens), and idle
-connections are closed; no new message is started.
+message being ingested finishes (its ACK is sent if the client still listens), then every
+connection is closed; no new message is started.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class MllpServer:
     tls: ssl.SSLContext | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _connections: set[asyncio.Task[None]] = field(default_factory=set)
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
     _stopping: bool = False
     bound_port: int | None = None
 
@@ -50,8 +51,8 @@ class MllpServer:
             self._stopping = True
             server.close()
             async with self._lock:  # the message in flight finishes
-                for task in list(self._connections):
-                    task.cancel()
+                for writer in list(self._writers):
+                    writer.close()  # an idle connection's read ends (EOF)
             await asyncio.gather(*self._connections, return_exceptions=True)
             await server.wait_closed()
 
@@ -59,6 +60,7 @@ class MllpServer:
         task = asyncio.current_task()
         if task is not None:
             self._connections.add(task)
+        self._writers.add(writer)
         address = writer.get_extra_info("peername")
         peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else "unknown"
         try:
@@ -68,6 +70,7 @@ class MllpServer:
         finally:
             if task is not None:
                 self._connections.discard(task)
+            self._writers.discard(writer)
             writer.close()
 
     async def _frames(
