@@ -21,37 +21,21 @@ def dump(
 ) -> None:
     """Print every point's payload as JSON lines (for audits and tests)."""
     settings = load_settings()
-    from clinvault.index.factory import open_index
+    from clinvault.runtime import Runtime
 
-    with reported_errors():
-        index = open_index(settings, _dimension(settings))
-        try:
-            for chunk in index.scroll(patient):
-                sys.stdout.write(json.dumps(chunk.payload(), ensure_ascii=False) + "\n")
-        finally:
-            index.close()
+    with reported_errors(), Runtime.open(settings) as runtime:
+        for chunk in runtime.index.scroll(patient):
+            sys.stdout.write(json.dumps(chunk.payload(), ensure_ascii=False) + "\n")
 
 
 @app.command("count")
 def count() -> None:
     """Number of points in the index."""
     settings = load_settings()
-    from clinvault.index.factory import open_index
+    from clinvault.runtime import Runtime
 
-    with reported_errors():
-        index = open_index(settings, _dimension(settings))
-        try:
-            typer.echo(index.count())
-        finally:
-            index.close()
-
-
-def _dimension(settings: object) -> int:
-    from clinvault.index.factory import open_embedder
-    from clinvault.settings import Settings
-
-    assert isinstance(settings, Settings)
-    return open_embedder(settings).dimension
+    with reported_errors(), Runtime.open(settings) as runtime:
+        typer.echo(runtime.index.count())
 
 
 def register(root: typer.Typer) -> None:
