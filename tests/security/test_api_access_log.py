@@ -73,6 +73,10 @@ def test_a_served_request_writes_one_clean_access_line(tmp_path: Path) -> None:
             headers={"Authorization": "Bearer not-a-token"},
             timeout=30,
         )
+        more = [
+            httpx.get(f"http://127.0.0.1:{port}{p}", timeout=30).status_code
+            for p in ("/healthz", f"/v1/patients?name={NAME_FAMILY}", "/chat")
+        ]
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
@@ -80,7 +84,9 @@ def test_a_served_request_writes_one_clean_access_line(tmp_path: Path) -> None:
     stdout = (tmp_path / "stdout").read_text(errors="replace")
     stderr = (tmp_path / "stderr").read_text(errors="replace")
     access = [line for line in stdout.splitlines() if "http-access" in line]
-    assert len(access) == 1, stdout
+    assert len(access) == 4, stdout  # one line per request, nothing else
+    assert more == [200, 401, 200]
+    assert [json.loads(a)["route"] for a in access[1:]] == ["/healthz", "/v1/patients", "/chat"]
     line = json.loads(access[0])
     assert line["method"] == "GET"
     assert line["route"] == "/v1/patients/{patient}/resources/{resource_token}"

@@ -42,7 +42,9 @@ class RefusalLog:
         self._window_s = window_s
         self._now = now
         self._lock = threading.Lock()
-        self._pending: dict[tuple[int, _Key], _Pending] = {}
+        self._windows: dict[int, dict[_Key, _Pending]] = {}
+        """Pending counts by window, then by kind (few windows: checks stay cheap)."""
+        self._held = 0
 
     def refuse(self, event: AuditEvent) -> None:
         """Audit one refusal (``event.count`` must be 1)."""
@@ -50,18 +52,18 @@ class RefusalLog:
             self._audit.append(event)
             return
         window = self._window()
-        slot = (window, _key(event))
+        key = _key(event)
         with self._lock:
-            pending = self._pending.get(slot)
-            if pending is not None:
-                pending.repeats += 1
-                first = False
+            kinds = self._windows.setdefault(window, {})
+            pending = kinds.get(key)
+            first = pending is None
+            if pending is None:
+                pending = kinds[key] = _Pending(event, None)
+                self._held += 1
             else:
-                pending = _Pending(event, None)
-                self._pending[slot] = pending
-                first = True
-            due = self._take(lambda w: w < window) if len(self._pending) > 1 else []
-            if len(self._pending) > MAX_PENDING:
+                pending.repeats += 1
+            due = self._take(lambda w: w < window)
+            if self._held > MAX_PENDING:
                 # Many distinct kinds at once: write their counts now and start afresh.
                 due += self._take(lambda _w: True)
         if first:
@@ -74,7 +76,7 @@ class RefusalLog:
             return False
         window = self._window()
         with self._lock:
-            return any(w < window for w, _ in self._pending)
+            return any(w < window for w in self._windows)
 
     def flush_due(self) -> None:
         window = self._window()
@@ -92,7 +94,11 @@ class RefusalLog:
         return int(self._now() // self._window_s)
 
     def _take(self, which: Callable[[int], bool]) -> list[_Pending]:
-        return [self._pending.pop(slot) for slot in [s for s in self._pending if which(s[0])]]
+        taken: list[_Pending] = []
+        for window in [w for w in self._windows if which(w)]:
+            taken.extend(self._windows.pop(window).values())
+        self._held -= len(taken)
+        return taken
 
     def _write(self, due: list[_Pending]) -> None:
         for pending in due:
