@@ -208,11 +208,11 @@ class Home:
             CheckpointFile(self.checkpoints), 4, 3600.0, (CheckpointFile(self.external),)
         )
 
-    def open(self, db: Path | None = None) -> AuditLog:
+    def open(self, db: Path | None = None, seed: int = 3) -> AuditLog:
         clock = FixedClock(datetime(2024, 3, 1, 9, 30, tzinfo=UTC), timedelta(seconds=1))
         engine = make_engine(self.url(db))
         log = AuditLog(
-            engine, AUDIT_KEY, clock=clock, random=seeded_random(3), checkpoints=self.config()
+            engine, AUDIT_KEY, clock=clock, random=seeded_random(seed), checkpoints=self.config()
         )
         log.create_schema()
         return log
@@ -480,3 +480,14 @@ def test_an_unreachable_http_sink_does_not_fail_the_append(tmp_path: Path) -> No
     assert record.seq == 1
     assert json.loads((tmp_path / "cp.jsonl").read_text())["count"] == 1
     engine.dispose()
+
+
+def test_a_new_process_resumes_the_cadence_from_the_checkpoint_log(home: Home) -> None:
+    """Ten records checkpointed at 4, 8 and 10; the next process checkpoints at 14, not 11."""
+    log = home.open(seed=99)
+    for n in range(4):
+        log.append(ask_event(100 + n))
+        counts = [json.loads(line)["count"] for line in home.checkpoints.read_text().splitlines()]
+        assert counts[-1] == (14 if n == 3 else 10)
+    log.close()
+    assert verify_now(home) == (True, None)
