@@ -12,7 +12,7 @@
    - each coded AllergyIntolerance and Condition: its code is among ours.
    Observations the converter derives from non-OBX segments (PDA, ACC: codes in its own
    ``observation-code`` system) are not OBX results and are left out of the OBX fields.
-The disagreement classes and why are in ``docs/interop-hl7v2.md``.
+The disagreement classes and why are in ``src/clinvault/interop/hl7v2/README.md``.
 """
 
 from __future__ import annotations
