@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,10 @@ class BadInput:
 SourceItem = SourceResource | SkippedFile | SkippedEntry | BadInput
 
 
+Reader = Callable[[Path], Iterable[tuple[str, dict[str, Any]] | InputError]]
+"""A legacy format's converter: a file -> ``(where, Bundle)`` pairs or ``InputError`` parts."""
+
+
 class NotThisFormat(InputError):
     """A converter's answer for a file with its suffix that is not of its format."""
 
@@ -98,11 +102,15 @@ class InputFormat:
     """``module:function`` of a legacy format's converter; ``None`` for FHIR itself."""
 
 
-def iter_sources(paths: Sequence[Path]) -> Iterator[SourceItem]:
+def iter_sources(
+    paths: Sequence[Path], *, readers: Mapping[str, Reader] | None = None
+) -> Iterator[SourceItem]:
     """Every item of every file under ``paths``; raises ``UnusableInputError`` at once
-    if a path does not exist. Files reached twice (a folder and a file in it) are read once."""
+    if a path does not exist. Files reached twice (a folder and a file in it) are read once.
+    ``readers`` (format name -> reader) replaces a legacy format's default converter, e.g.
+    one configured from settings."""
     files = _input_files(paths)
-    return _iter_files(files)
+    return _iter_files(files, readers or {})
 
 
 def _input_files(paths: Sequence[Path]) -> list[Path]:
@@ -130,24 +138,27 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
 
 
-def _iter_files(files: list[Path]) -> Iterator[SourceItem]:
+def _iter_files(files: list[Path], readers: Mapping[str, Reader]) -> Iterator[SourceItem]:
     for file in files:
         suffix = file.suffix.lower()
         form = next((f for f in FORMATS if suffix in f.suffixes), None)
         if form is None:
             yield SkippedFile(file, f"not an input file type ({suffix or 'no suffix'})")
         elif form.converter is not None:
-            yield from _read_converted(file, form.converter)
+            yield from _read_converted(file, readers.get(form.name) or _reader(form.converter))
         elif suffix in NDJSON_SUFFIXES:
             yield from _read_ndjson(file)
         else:
             yield from _read_json(file)
 
 
-def _read_converted(file: Path, converter: str) -> Iterator[SourceItem]:
+def _reader(converter: str) -> Reader:
     module, _, name = converter.partition(":")
-    convert: Callable[[Path], Iterable[tuple[str, dict[str, Any]] | InputError]]
-    convert = getattr(importlib.import_module(module), name)
+    reader: Reader = getattr(importlib.import_module(module), name)
+    return reader
+
+
+def _read_converted(file: Path, convert: Reader) -> Iterator[SourceItem]:
     try:
         for part in convert(file):
             if isinstance(part, InputError):
@@ -277,6 +288,9 @@ FORMATS: tuple[InputFormat, ...] = (
         (".xml", ".ccda", ".cda"),
         (".xml", ".ccda", ".cda"),
         "clinvault.interop.ccda.source:bundles",
+    ),
+    InputFormat(
+        "hl7v2", (".hl7", ".txt"), (".hl7", ".txt"), "clinvault.interop.hl7v2.source:bundles"
     ),
 )
 """Input formats by suffix, first match wins (see the module docstring)."""

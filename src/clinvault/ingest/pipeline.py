@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from clinvault.fhir.references import Linkage, ReferenceIndex
-from clinvault.fhir.sources import BadInput, SkippedEntry, SkippedFile, SourceResource, iter_sources
+from clinvault.fhir.sources import (
+    BadInput,
+    Reader,
+    SkippedEntry,
+    SkippedFile,
+    SourceResource,
+    iter_sources,
+)
 from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest import stages
@@ -59,6 +66,8 @@ class IngestPipeline:
     notes: NoteScrubber = field(default_factory=lambda: NoteScrubber(None))
     """Free-text PHI detection over notes; without a detector only known identifiers go.
     Whatever it misses of a known identifier, the leak gate (always run) refuses."""
+    readers: Mapping[str, Reader] | None = None
+    """Format name -> reader replacing the configured one (the MLLP feed reads from memory)."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         report = IngestReport()
@@ -95,7 +104,8 @@ class IngestPipeline:
     ) -> tuple[list[SourceResource], Linkage]:
         refs = ReferenceIndex(prior=VaultPriorRecords(self.vault))
         items: list[SourceResource] = []
-        for item in iter_sources(paths, readers=legacy_readers(self.settings, self.vault)):
+        readers = self.readers or legacy_readers(self.settings, self.vault)
+        for item in iter_sources(paths, readers=readers):
             if isinstance(item, SkippedFile):
                 report.skipped_files.append((str(item.path), item.reason))
             elif isinstance(item, SkippedEntry):
