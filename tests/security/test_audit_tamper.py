@@ -319,21 +319,27 @@ def test_issue_19_attack_passed_the_old_chain_and_is_detected_now(
 
 # Issue 16: six attacks, each with its own failure code ------------------------------------------
 
-ISSUE_16: list[tuple[str, Callable[[Engine], None], str]] = [
-    ("alter", edit_field, "hash-mismatch"),
-    ("delete", delete_middle, "missing-record"),
-    ("reorder", reorder, "broken-link"),
-    ("truncate", delete_tail, "truncated"),
-    ("rewrite-recomputed-head", rewrite_recomputed_head, "chain-rewritten"),
+ISSUE_16: list[tuple[str, Callable[[Engine], None], str, bool]] = [
+    ("alter", edit_field, "hash-mismatch", True),
+    ("delete", delete_middle, "missing-record", True),
+    ("reorder", reorder, "broken-link", True),
+    ("truncate", delete_tail, "truncated", True),
+    ("rewrite-recomputed-head", rewrite_recomputed_head, "chain-rewritten", False),
 ]
+"""(name, attack, code now, whether the old plain-SHA chain already caught it)."""
 
 
 @pytest.mark.parametrize(
-    ("attack", "expected"), [pytest.param(a, e, id=name) for name, a, e in ISSUE_16]
+    ("attack", "expected", "old_caught"),
+    [pytest.param(a, e, o, id=name) for name, a, e, o in ISSUE_16],
 )
 def test_issue_16_attack_is_detected_with_its_own_code(
-    home: Home, attack: Callable[[Engine], None], expected: str
+    home: Home, tmp_path: Path, attack: Callable[[Engine], None], expected: str, old_caught: bool
 ) -> None:
+    old = old_scheme_copy(home, tmp_path)
+    attack(old)
+    assert old_scheme_verifies(old) is not old_caught
+
     attack(make_engine(home.url()))
     assert verify_now(home) == (False, expected)
 
@@ -353,7 +359,7 @@ def test_issue_16_restored_backup_passed_the_old_chain_and_is_rolled_back_now(
 
 
 def test_the_six_issue_16_codes_are_distinct() -> None:
-    codes = [expected for _, _, expected in ISSUE_16] + ["rolled-back"]
+    codes = [expected for _, _, expected, _ in ISSUE_16] + ["rolled-back"]
     assert len(set(codes)) == 6
 
 
