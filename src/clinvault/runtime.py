@@ -44,12 +44,14 @@ from clinvault.vault import Vault
 
 T = TypeVar("T")
 
-VaultOpener = Callable[[Settings, Clock | None, RandomBytes], Vault]
-"""Opens the vault from the settings (the default: :meth:`Vault.open`)."""
+VaultOpener = Callable[[Settings, KeyRing, Clock | None, RandomBytes], Vault]
+"""Opens the vault from the settings with the runtime's key ring (default: :meth:`Vault.open`)."""
 
 
-def _open_vault(settings: Settings, clock: Clock | None, random: RandomBytes) -> Vault:
-    return Vault.open(settings, clock=clock, random=random)
+def _open_vault(
+    settings: Settings, keys: KeyRing, clock: Clock | None, random: RandomBytes
+) -> Vault:
+    return Vault.open(settings, keys=keys, clock=clock, random=random)
 
 
 class Runtime:
@@ -146,7 +148,7 @@ class Runtime:
     def vault(self) -> Vault:
         return self._part(
             "vault",
-            lambda: self._vault_opener(self.settings, self._clock, self._random),
+            lambda: self._vault_opener(self.settings, self.keys, self._clock, self._random),
             Vault.close,
         )
 

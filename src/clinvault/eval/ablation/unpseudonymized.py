@@ -31,6 +31,7 @@ from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.pipeline import IngestPipeline
 from clinvault.ingest.report import IngestReport
 from clinvault.ingest.stages import Changes, PatientBatch
+from clinvault.keys import KeyRing
 from clinvault.llm import LLMClient, Message, PromptGuard
 from clinvault.model import Chunk
 from clinvault.runtime import Runtime
@@ -115,8 +116,10 @@ class _UnchangedVault(Vault):
         return text
 
 
-def _open_unchanged_vault(settings: Settings, clock: Clock | None, random: RandomBytes) -> Vault:
-    return _UnchangedVault.open(settings, clock=clock, random=random)
+def _open_unchanged_vault(
+    settings: Settings, keys: KeyRing, clock: Clock | None, random: RandomBytes
+) -> Vault:
+    return _UnchangedVault.open(settings, keys=keys, clock=clock, random=random)
 
 
 @dataclass(frozen=True)
