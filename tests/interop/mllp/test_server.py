@@ -128,3 +128,22 @@ def test_many_connections_at_once(runtime: Runtime, handler: MessageHandler) -> 
     assert [[msa(a)[0] for a in acks] for acks in results] == [["AA"] * 5] * 4
     assert len(runtime.vault.patient_tokens()) == 20
     assert runtime.audit_log.verify().ok
+
+
+def test_a40_merge_audits_both_patients(runtime: Runtime, handler: MessageHandler) -> None:
+    a40 = (
+        b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000||ADT^A40|M40|P|2.5\r"
+        b"PID|1||1001^^^HOSP^MR||DOE^JANE\rMRG|1002^^^HOSP^MR\r"
+    )
+
+    async def scenario() -> list[bytes]:
+        async with running(handler) as server:
+            assert server.bound_port
+            return await exchange(server.bound_port, a40)
+
+    (ack,) = asyncio.run(scenario())
+    assert msa(ack) == ["AA", "M40"]
+    records = list(runtime.audit_log.iter_records())
+    assert [r.reason for r in records] == ["hl7-accepted", "hl7-merged"]
+    assert records[0].patient != records[1].patient
+    assert {records[0].patient, records[1].patient} == set(runtime.vault.patient_tokens())

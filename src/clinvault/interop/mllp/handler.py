@@ -112,6 +112,8 @@ class MessageHandler:
             return self._ack(message, ERROR, problem)
         self._seen.add(*key)
         self._audit("allowed", "hl7-accepted", peer, token)
+        for merged in _merged_refs(bundle):  # A40/A34: the merged-away patient is audited too
+            self._audit("allowed", "hl7-merged", peer, self._runtime.vault.patient_token(merged))
         return self._ack(message, ACCEPT)
 
     def reject_frame(self, peer: str, reason: str) -> bytes:
@@ -156,3 +158,12 @@ def _patient_ref(bundle: dict[str, Any]) -> str | None:
         if resource.get("resourceType") == "Patient" and resource.get("active") is not False:
             return f"Patient/{resource['id']}"
     return None
+
+
+def _merged_refs(bundle: dict[str, Any]) -> list[str]:
+    return [
+        f"Patient/{e['resource']['id']}"
+        for e in bundle.get("entry", [])
+        if e.get("resource", {}).get("resourceType") == "Patient"
+        and e["resource"].get("active") is False
+    ]
