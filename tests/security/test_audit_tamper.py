@@ -497,3 +497,23 @@ def test_a_new_process_resumes_the_cadence_from_the_checkpoint_log(home: Home) -
         assert counts[-1] == (14 if n == 3 else 10)
     log.close()
     assert verify_now(home) == (True, None)
+
+
+def test_deleting_every_checkpoint_does_not_hide_a_truncation(home: Home) -> None:
+    """Truncate, reset the head, and delete the checkpoint log and its copy: with more records
+    than the interval and no checkpoint left, the checkpoints are known to be missing."""
+    truncate_reset_head(make_engine(home.url()))
+    home.checkpoints.unlink()
+    home.external.unlink()
+    assert verify_now(home) == (False, "checkpoint-missing")
+
+
+def test_a_short_log_without_a_checkpoint_yet_verifies(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    config = CheckpointConfig(CheckpointFile(tmp_path / "cp.jsonl"), 4, 3600.0)
+    log = AuditLog(engine, AUDIT_KEY, checkpoints=config)
+    log.create_schema()
+    for n in range(3):
+        log.append(ask_event(n))
+    assert log.verify().ok, "three records, checkpoint due at four"
+    engine.dispose()

@@ -29,6 +29,12 @@ Every failure has its own stable code (``VerifyResult.reason``):
   is not its last record's): the tail was deleted and the head reset to match
 * ``wiped``               no records left although a signed checkpoint counts some
 
+And, from :meth:`AuditLog.verify`, about the checkpoints themselves:
+
+* ``checkpoint-forged``   a checkpoint line that does not parse or verify under the key
+* ``checkpoint-missing``  more records than the checkpoint interval, but no checkpoint at all
+  (the checkpoint log and sinks were deleted or emptied)
+
 Residual risk: whoever holds the master key can rewrite records with valid MACs; a signed
 checkpoint (or a head copied out by hand) taken before the rewrite still shows it
 (``anchor-mismatch``), which is why checkpoints should also go to an external sink.

@@ -238,14 +238,20 @@ class AuditLog:
         """Walk the whole chain in one snapshot against the latest signed checkpoint (when a
         checkpoint log is configured) and ``anchor`` (a head kept by hand), if given; see
         :mod:`clinvault.audit.chain` for the failure codes. A checkpoint line that does not
-        parse or verify fails as ``checkpoint-forged``."""
+        parse or verify fails as ``checkpoint-forged``; a chain longer than the checkpoint
+        interval without any checkpoint (the checkpoint log was deleted) as
+        ``checkpoint-missing``."""
         anchors: list[AuditHead] = []
+        missing_after: int | None = None
         if self._checkpointer is not None:
-            found = latest_checkpoint(self._checkpointer.config.readable(), self._signer.public_key)
+            config = self._checkpointer.config
+            found = latest_checkpoint(config.readable(), self._signer.public_key)
             if found.problem is not None:
                 return VerifyResult(False, None, found.problem, 0)
             if found.checkpoint is not None:
                 anchors.append(found.checkpoint.head)
+            else:
+                missing_after = config.every_records
         if anchor is not None:
             anchors.append(anchor)
         result = self._verify_against(anchors[0] if anchors else None)
@@ -253,6 +259,8 @@ class AuditLog:
             if not result.ok:
                 break
             result = self._verify_against(known)
+        if result.ok and missing_after is not None and result.checked > missing_after:
+            return VerifyResult(False, None, "checkpoint-missing", result.checked)
         return result
 
     def _verify_against(self, anchor: AuditHead | None) -> VerifyResult:
