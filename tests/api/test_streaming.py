@@ -255,3 +255,19 @@ def _wait_for_record(api: Api, response_id: str) -> AuditRecord:
             return record
         time.sleep(0.02)
     pytest.fail("no audit record for the abandoned answer")
+
+
+def test_an_empty_answer_still_ends_with_citations_and_done(
+    api: Api, served: Served, model: FakeOpenAIServer
+) -> None:
+    model.reply = ""
+    events, headers = _chat(served, CLINICIAN, "clinician", api)
+
+    assert [name for name, _, _ in events] == ["citations", "done"]
+    done = events[-1][1]
+    assert isinstance(done, dict)
+    assert done["answer"] == ""
+    record = api.services.audit.get(headers["x-response-id"])
+    assert record is not None
+    assert record.kind == "ask"
+    assert record.outcome != "aborted"
