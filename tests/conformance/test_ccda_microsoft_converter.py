@@ -14,7 +14,8 @@ Compared per document, field by field:
   ``reaction[0].substance``; ours: ``code``);
 - results: each laboratory / vital-sign Observation code, and for matched codes its value
   and unit;
-- immunizations: each vaccine code.
+- immunizations: each vaccine code;
+- requests: each ServiceRequest code (plans, referrals).
 
 Items on one side only count as compared and unequal. Field agreement = equal / compared,
 per template folder and overall (asserted >= 0.95 over the classified comparison, see
@@ -30,6 +31,9 @@ C-CDA source (a new or vanished one fails ``test_every_disagreement_is_classifie
 - ``ours right: one statement quoted twice``: the Procedure Note quotes the same three
   finding observations (same id, code, time) in Procedure Findings and Postprocedure
   Diagnosis; they emit each twice, we emit one Condition each.
+- ``ours right: planned item their template skips``: Plan of Treatment entries (planned
+  encounter, act, procedure) are ServiceRequests in ours; their Referral and Transfer
+  templates map only the referral act.
 - ``ambiguous: placeholder medication``: ``<code nullFlavor="OTH">`` with the translation
   SNOMED 410942007 "drug or medication" (the sample's way to say "no specific
   medication"); we keep it as a MedicationStatement coded with the translation, they drop
@@ -42,7 +46,7 @@ C-CDA source (a new or vanished one fails ``test_every_disagreement_is_classifie
 Sections their template for a document type does not map at all (their Progress Note
 template maps no problems, results, medications, allergies; their Operative Note
 template maps no results or vital signs; ...) are not compared: ours are counted as
-"extra" (79 items over the 22 documents).
+"extra" (93 items over the 22 documents).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} is missing (.
 MIN_AGREEMENT = 0.95
 THEIRS_SKIP = "ours right: diagnosis their template skips"
 QUOTED_TWICE = "ours right: one statement quoted twice"
+PLAN_SKIPPED = "ours right: planned item their template skips"
 PLACEHOLDER = "ambiguous: placeholder medication"
 TRANSLATION = "ambiguous: translation first"
 SNOMED = "http://snomed.info/sct|"
@@ -83,7 +88,14 @@ DISAGREEMENTS: dict[str, dict[str, tuple[str, int]]] = {
         f"Condition: theirs only {SNOMED}90458007": (QUOTED_TWICE, 1),
         f"Condition: ours only {SNOMED}74400008": (THEIRS_SKIP, 1),
     },
+    "Referral_Note.ccda": {
+        f"ServiceRequest: ours only {SNOMED}185349003": (PLAN_SKIPPED, 1),
+        f"ServiceRequest: ours only {SNOMED}225358003": (PLAN_SKIPPED, 1),
+    },
     "Transfer_Summary.ccda": {
+        f"ServiceRequest: ours only {SNOMED}185349003": (PLAN_SKIPPED, 1),
+        f"ServiceRequest: ours only {SNOMED}225358003": (PLAN_SKIPPED, 1),
+        f"ServiceRequest: ours only {SNOMED}73761001": (PLAN_SKIPPED, 1),
         f"Condition: ours only {SNOMED}49008000": (THEIRS_SKIP, 1),
         f"{_FLU}141": (TRANSLATION, 2),
         f"Immunization: same concept, first coding ours {CVX}33 theirs {CVX}109": (TRANSLATION, 1),
@@ -258,6 +270,11 @@ def compare(ours: Bundle, theirs: Bundle) -> Tally:
     )
     tally.multiset("medication", _medication_codes(ours), _medication_codes(theirs))
     tally.multiset(
+        "ServiceRequest",
+        _codes(ours, "ServiceRequest", "code"),
+        _codes(theirs, "ServiceRequest", "code"),
+    )
+    tally.multiset(
         "medication order/dispense",
         _medication_codes(ours, ("MedicationRequest", "MedicationDispense")),
         _medication_codes(theirs, ("MedicationRequest",)),
@@ -356,5 +373,5 @@ def test_every_disagreement_is_classified(tallies: dict[str, tuple[str, Tally]])
 def test_sections_their_templates_skip_are_mapped(tallies: dict[str, tuple[str, Tally]]) -> None:
     """Ours map what their per-type templates leave out (e.g. all of the Progress Note's
     coded sections): counted, not compared."""
-    assert sum(t.extra for _, t in tallies.values()) == 79
-    assert tallies["Progress_Note.ccda"][1].extra == 21
+    assert sum(t.extra for _, t in tallies.values()) == 93
+    assert tallies["Progress_Note.ccda"][1].extra == 22

@@ -317,3 +317,54 @@ def test_supply_order_and_dispense() -> None:
     }
     assert dispense["whenHandedOver"] == "2012-08-15T14:50:00-08:00"
     assert dispense["status"] == "completed"
+
+
+PLAN = """
+<component><section>
+  <templateId root="2.16.840.1.113883.10.20.22.2.10"/>
+  <code code="18776-5" codeSystem="2.16.840.1.113883.6.1"/>
+  <title>Plan of Treatment</title><text>Colonoscopy next spring; <content ID="ref1">see cardiology</content></text>
+  <entry><procedure classCode="PROC" moodCode="RQO">
+    <templateId root="2.16.840.1.113883.10.20.22.4.41"/>
+    <id root="cccc0001-0000-4000-8000-000000000001"/>
+    <code code="73761001" codeSystem="2.16.840.1.113883.6.96" displayName="Colonoscopy"/>
+    <statusCode code="active"/>
+    <effectiveTime value="20250401"/>
+    <priorityCode code="R" codeSystem="2.16.840.1.113883.5.7"/>
+  </procedure></entry>
+  <entry><act classCode="PCPR" moodCode="INT">
+    <templateId root="2.16.840.1.113883.10.20.22.4.140"/>
+    <id root="cccc0001-0000-4000-8000-000000000002"/>
+    <code code="44383000" codeSystem="2.16.840.1.113883.6.96"/>
+    <text><reference value="#ref1"/></text>
+    <statusCode code="active"/>
+  </act></entry>
+  <entry><substanceAdministration classCode="SBADM" moodCode="INT">
+    <templateId root="2.16.840.1.113883.10.20.22.4.42"/>
+    <id root="cccc0001-0000-4000-8000-000000000003"/>
+    <statusCode code="active"/>
+    <consumable><manufacturedProduct><manufacturedMaterial>
+      <code code="197361" codeSystem="2.16.840.1.113883.6.88"/>
+    </manufacturedMaterial></manufacturedProduct></consumable>
+  </substanceAdministration></entry>
+</section></component>
+"""
+
+
+def test_plan_of_treatment_requests() -> None:
+    conversion = convert_bytes(minimal_ccd(sections=PLAN), "p.xml")
+    assert conversion.problems == []
+    colonoscopy, referral = _by_type(conversion.bundle, "ServiceRequest")
+    assert (colonoscopy["intent"], colonoscopy["status"], colonoscopy["priority"]) == (
+        "order",
+        "active",
+        "routine",
+    )
+    assert colonoscopy["occurrenceDateTime"] == "2025-04-01"
+    assert referral["intent"] == "plan"
+    assert referral["note"] == [{"text": "see cardiology"}]
+    (planned,) = _by_type(conversion.bundle, "MedicationRequest")
+    assert (planned["intent"], planned["medicationCodeableConcept"]["coding"][0]["code"]) == (
+        "plan",
+        "197361",
+    )

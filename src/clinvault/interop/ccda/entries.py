@@ -651,3 +651,68 @@ def _encounter_class(code: dict[str, Any] | None) -> dict[str, str]:
         if c.get("system") == ACT_CODE:
             return {k: v for k, v in c.items() if k in ("system", "code", "display")}
     return dict(UNKNOWN_CLASS)
+
+
+# -- plans and referrals -------------------------------------------------------------------
+
+REQUEST_STATUS = {
+    "active": "active",
+    "completed": "completed",
+    "aborted": "revoked",
+    "cancelled": "revoked",
+    "held": "on-hold",
+    "suspended": "on-hold",
+    "new": "draft",
+    "nullified": "entered-in-error",
+}
+REQUEST_INTENT = {
+    "INT": "plan",
+    "RQO": "order",
+    "PRP": "proposal",
+    "PRMS": "plan",
+    "ARQ": "plan",
+    "APT": "plan",
+}
+
+
+def planned(entry: etree._Element, ctx: Context, position: str) -> list[dict[str, Any]]:
+    """Plan of treatment / referral entries: planned medication -> MedicationRequest, planned
+    act, procedure, observation, encounter and referral -> ServiceRequest."""
+    roots = template_ids(entry)
+    intent = REQUEST_INTENT.get(attr(entry, "moodCode") or "", "plan")
+    status = REQUEST_STATUS.get(_status(entry), "active")
+    point, low, high = effective(entry)
+    if t.PLANNED_MEDICATION in roots:
+        code = _code(entry, ctx, "v:consumable/v:manufacturedProduct/v:manufacturedMaterial/v:code")
+        if code is None:
+            return []
+        request = _base("MedicationRequest", entry, ctx, position)
+        request.update(
+            status=status, intent=intent, medicationCodeableConcept=code, subject=ctx.patient_ref
+        )
+        text = _own_text(entry, ctx)
+        if text:
+            request["dosageInstruction"] = [{"text": text}]
+        return [ctx.add(request)]
+    if not roots & t.PLANNED_REQUESTS:
+        return []
+    code = _code(entry, ctx)
+    if code is None:
+        return []
+    service = _base("ServiceRequest", entry, ctx, position)
+    service.update(status=status, intent=intent, code=code, subject=ctx.patient_ref)
+    when = period(low, high)
+    if point:
+        service["occurrenceDateTime"] = point
+    elif when:
+        service["occurrencePeriod"] = when
+    priority = attr(first(entry, "v:priorityCode"), "code")
+    if priority in PRIORITY:
+        service["priority"] = PRIORITY[priority]
+    text = _own_text(entry, ctx)
+    if text:
+        service["note"] = [{"text": text}]
+    return [ctx.add(service)]
+
+
+PRIORITY = {"R": "routine", "UR": "urgent", "EM": "stat", "S": "stat", "A": "asap", "EL": "routine"}

@@ -79,6 +79,14 @@ SECTIONS: tuple[SectionSpec, ...] = (
     _spec("functional status", "47420-5", ("14",), entries.problems),
     _spec("mental status", "10190-7", ("56",), entries.problems),
     _spec("anesthesia", "59774-0", ("25",), by_entry_template),
+    _spec("plan of treatment", "18776-5", ("10",), entries.planned),
+    _spec("assessment and plan", "51847-2", ("9",), entries.planned),
+    SectionSpec(
+        "reason for referral",
+        frozenset({"42349-1"}),
+        frozenset({"1.3.6.1.4.1.19376.1.5.3.1.3.1"}),  # IHE, not a C-CDA 2.2 root
+        entries.planned,
+    ),
     _spec("social history", "29762-2", ("17",), entries.social_history),
 )
 

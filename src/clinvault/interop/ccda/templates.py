@@ -29,3 +29,6 @@ ENCOUNTER_DIAGNOSIS = _E + "80"
 INDICATION = _E + "19"
 SOCIAL_OBSERVATIONS = frozenset({_E + "38", _E + "78", _E + "85", _E + "200"})
 """Social history, smoking status, tobacco use, birth sex."""
+PLANNED_MEDICATION = _E + "42"
+PLANNED_REQUESTS = frozenset({_E + "39", _E + "41", _E + "44", _E + "40", _E + "140"})
+"""Planned act, procedure, observation, encounter; patient referral act."""
