@@ -3,14 +3,9 @@ before every chunk) as the model client, uvicorn on 127.0.0.1 with an ephemeral 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import pytest
-import uvicorn
 
 from clinvault.api import ApiServices, create_app
 from clinvault.api.ratelimit import InProcessRateLimiter
@@ -21,6 +16,7 @@ from clinvault.llm import LLMClient
 from clinvault.llm.egress import EgressGuard
 from clinvault.llm.litellm_client import LiteLLMClient
 from clinvault.settings import LLMSettings, Settings
+from tests.api.live_server import live_server
 from tests.llm.fake_openai import FakeOpenAIServer
 
 KEY_ENV = "CLINVAULT_TEST_STREAM_KEY"
@@ -71,17 +67,5 @@ def serve(settings: Settings, services: ApiServices, model: FakeOpenAIServer) ->
         services=WithModel(services, model_client(model)),  # type: ignore[arg-type]
         limiter=InProcessRateLimiter(1000),
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url

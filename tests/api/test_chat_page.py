@@ -10,18 +10,16 @@ while the stream is still open, not only once it has ended.
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clinvault.api import create_app
 from clinvault.api.ratelimit import InProcessRateLimiter
 from tests.api.conftest import Api
+from tests.api.live_server import live_server
 from tests.ask.ask_factories import LATEST_HBA1C, NAME_FAMILY, PATIENT_ID
 from tests.ask.conftest import CARE_TEAM_LESS, CLINICIAN
 
@@ -75,20 +73,8 @@ def page_url(api: Api) -> Iterator[str]:
     settings = api.cohort.settings(api={"demo_sign_in": True})
     app = create_app(settings, services=api.services, limiter=InProcessRateLimiter(1000))
     paced = PacedStream(app, CHUNK_DELAY_S)
-    server = uvicorn.Server(uvicorn.Config(paced, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(paced) as url:
+        yield url
 
 
 def test_clinician_asks_and_opens_a_citation(browser: object, page_url: str) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import openai
 import pytest
-import uvicorn
 
 from clinvault.api import create_app
 from clinvault.api.ratelimit import InProcessRateLimiter
 from tests.api.conftest import Api
+from tests.api.live_server import live_server
 from tests.ask.ask_factories import LATEST_HBA1C, PATIENT_ID
 from tests.ask.conftest import CARE_TEAM_LESS, CLINICIAN
 
@@ -24,22 +22,8 @@ def base_url(api: Api) -> Iterator[str]:
     app = create_app(
         api.cohort.settings(), services=api.services, limiter=InProcessRateLimiter(1000)
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(app) as url:
+        yield f"{url}/v1"
 
 
 def _client(api: Api, base_url: str, user: str = CLINICIAN) -> openai.OpenAI:
