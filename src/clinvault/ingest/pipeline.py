@@ -164,7 +164,7 @@ class IngestPipeline:
         with self.vault.transaction():
             session = self.vault.patient_session(patient_ref, references=batch.references)
             chunks = self._chunks(session, batch, changes, tokens)
-            gated = stages.gate(session, batch, [c for cs in chunks.values() for c in cs])
+            gated = self._gate(session, batch, [c for cs in chunks.values() for c in cs])
             for refusal in gated.refused:
                 report.rejected.append(
                     Problem(
@@ -182,6 +182,18 @@ class IngestPipeline:
         report.resources_stored += stored
         report.chunks_indexed += len(gated.passed)
 
+    def _gate(
+        self, session: PatientContext, batch: PatientBatch, chunks: list[Chunk]
+    ) -> stages.Gated:
+        """The fail-closed leak gate (:func:`stages.gate`). Production never replaces it; the
+        evaluation's privacy ablation (synthetic cohorts only) does, in ``clinvault.eval``."""
+        return stages.gate(session, batch, chunks)
+
+    def _index_form(self, session: PatientContext, batch: PatientBatch) -> stages.Pseudonymized:
+        """What the index sees of the batch: pseudonymized (:func:`stages.pseudonymize`).
+        Like :meth:`_gate`, replaced only by the evaluation's privacy ablation."""
+        return stages.pseudonymize(session, batch)
+
     def _chunks(
         self,
         session: PatientContext,
@@ -190,7 +202,7 @@ class IngestPipeline:
         tokens: Mapping[str, str],
     ) -> dict[str, list[Chunk]]:
         """Pseudonymize, scrub notes, chunk: what the gate then checks."""
-        pseudo = stages.pseudonymize(session, batch)
+        pseudo = self._index_form(session, batch)
         positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
         notes = stages.scrub_notes(session, self.notes, batch, positions)
         chunker = Chunker(

@@ -19,18 +19,16 @@ importing anything under ``clinvault.eval``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from clinvault.ask import AskService
 from clinvault.clock import Clock, RandomBytes
 from clinvault.eval.ablation.cohort import SyntheticCohort
 from clinvault.ingest import stages
-from clinvault.ingest.chunker import Chunker
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.pipeline import IngestPipeline
-from clinvault.ingest.report import IngestReport
-from clinvault.ingest.stages import Changes, PatientBatch
+from clinvault.ingest.stages import PatientBatch
 from clinvault.keys import KeyRing
 from clinvault.llm import LLMClient, Message, PromptGuard
 from clinvault.model import Chunk
@@ -55,44 +53,15 @@ class _OriginalNotes(NoteScrubber):
 class _OriginalTextPipeline(IngestPipeline):
     """Chunks of the original resources and notes, all written (no leak gate)."""
 
-    def _ingest_patient(self, batch: PatientBatch, report: IngestReport) -> None:
-        changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
-        report.resources_unchanged += changes.unchanged
-        if not changes:
-            return
-        report.patients += 1
-        tokens = {k: self.vault.resource_token(k) for k, _ in batch.resources}
-        tokens.setdefault(batch.patient_ref, self.vault.resource_token(batch.patient_ref))
-        with self.vault.transaction():
-            session = self.vault.patient_session(batch.patient_ref, references=batch.references)
-            chunks = self._chunks(session, batch, changes, tokens)
-            passed = [c for cs in chunks.values() for c in cs]
-            stored = stages.write(
-                session, self.index, self.embedder, batch, changes, tokens, chunks, passed
-            )
-        for key in changes.changed:
-            report.by_type[key.split("/", 1)[0]] += 1
-        report.resources_stored += stored
-        report.chunks_indexed += len(passed)
+    def _gate(
+        self, session: PatientContext, batch: PatientBatch, chunks: list[Chunk]
+    ) -> stages.Gated:
+        return stages.Gated(passed=list(chunks), refused=[])
 
-    def _chunks(
-        self,
-        session: PatientContext,
-        batch: PatientBatch,
-        changes: Changes,
-        tokens: Mapping[str, str],
-    ) -> dict[str, list[Chunk]]:
+    def _index_form(self, session: PatientContext, batch: PatientBatch) -> stages.Pseudonymized:
         pseudo = stages.pseudonymize(session, batch)  # the vault learns the identifiers
-        original = replace(
+        return replace(
             pseudo, resources=tuple(r for _, r in batch.resources), patient=batch.patient
-        )
-        positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
-        notes = stages.scrub_notes(session, self.notes, batch, positions)
-        chunker = Chunker(
-            self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
-        )
-        return stages.chunk(
-            chunker, session.patient_token, tokens, batch, original, positions, notes
         )
 
 
