@@ -1,8 +1,9 @@
 """The audit log as FHIR R4: one ``AuditEvent`` per record, one ``Provenance`` per answer.
 
 AuditEvents follow the IHE Basic Audit Log Patterns (BALP) where one fits (``docs/audit.md``
-lists the elements): an ``ask`` is a patient query (``IHE.BasicAudit.PatientQuery`` when it
-succeeded: type ``rest``, subtype ``search``, action ``E``; agents client (DCM 110153),
+lists the elements and why ``meta.profile`` does not claim BALP): an ``ask`` is shaped as a
+patient query (``IHE.BasicAudit.PatientQuery``:
+type ``rest``, subtype ``search``, action ``E``; agents client (DCM 110153),
 server (DCM 110152) and user (IRCP, requestor, role, purposeOfUse); entities patient (type
 1, role 1) and query (type 2, role 24); each cited resource as a domain resource (type 2,
 role 4)); an ``access`` decision and an ``audit-view`` follow the same agent pattern with
@@ -32,7 +33,6 @@ from fhir.resources.R4B.provenance import Provenance as FhirProvenance
 
 from clinvault.audit.record import AuditRecord, canonical_json
 
-BALP = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/"
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
 AUDIT_EVENT_TYPE = "http://terminology.hl7.org/CodeSystem/audit-event-type"
 RESTFUL = "http://hl7.org/fhir/restful-interaction"
@@ -129,8 +129,6 @@ class FhirAuditExporter:
                 "type": [coding(SOURCE_TYPE, "4", "Application Server")],
             },
         }
-        if record.kind == "ask" and record.patient and record.outcome == "answered":
-            event["meta"] = {"profile": [BALP + "IHE.BasicAudit.PatientQuery"]}
         entities = self._entities(record)
         if entities:
             event["entity"] = entities
