@@ -119,7 +119,7 @@ def bench_backend(
     """Median latency after loading (and, with ``optimize``, after ``index.optimize()``)."""
     settings = Settings.load(home=home / backend, index={"backend": backend})
     rng = random.Random(11)
-    index = open_index(settings, DIMENSION)
+    index = open_index(settings.index_section, DIMENSION)
     try:
         load_s = fill(index, chunks, rng)
         print(f"{backend:>13}: {len(chunks)} chunks loaded in {load_s:.1f} s")
@@ -137,7 +137,7 @@ def bench_backend(
 
 def bench_embedding(texts: int) -> None:
     settings = Settings.load(home=Path(tempfile.mkdtemp()))
-    embedder = open_embedder(settings)
+    embedder = open_embedder(settings.index.embedder)
     sample = [c.text for c in synthetic_chunks(texts, random.Random(5))]
     embedder.embed_documents(sample[:64])  # load and warm up
     start = time.perf_counter()

@@ -43,7 +43,7 @@ def main() -> None:
             report = pipeline.run([cohort])
             ingest_s = time.perf_counter() - started
             texts = [c.text for c in runtime.index.scroll()]
-        raw = open_embedder(settings)
+        raw = open_embedder(settings.index.embedder)
         raw.embed_documents(["warm up"])
         started = time.perf_counter()
         raw.embed_documents(texts)

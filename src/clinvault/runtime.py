@@ -154,13 +154,15 @@ class Runtime:
 
     @property
     def embedder(self) -> Embedder:
-        return self._part("embedder", lambda: open_embedder(self.settings), None)
+        return self._part("embedder", lambda: open_embedder(self.settings.index.embedder), None)
 
     @property
     def index(self) -> VectorIndex:
         embedder = self.embedder
         return self._part(
-            "index", lambda: open_index(self.settings, embedder.dimension), _close_index
+            "index",
+            lambda: open_index(self.settings.index_section, embedder.dimension),
+            _close_index,
         )
 
     @property

@@ -427,6 +427,11 @@ class Settings(BaseSettings):
         return self.index.path or self.home / "index"
 
     @property
+    def index_section(self) -> IndexSettings:
+        """The ``[index]`` section with its path resolved: what the index backends receive."""
+        return self.index.model_copy(update={"path": self.index_path})
+
+    @property
     def audit_url(self) -> str:
         return self.audit.url or f"sqlite:///{(self.home / 'audit' / 'audit.db').resolve()}"
 

@@ -79,7 +79,7 @@ def open_backend(backend_settings: Settings, embedder: HashingEmbedder) -> Itera
     opened: list[VectorIndex] = []
 
     def open_() -> VectorIndex:
-        index = open_index(backend_settings, embedder.dimension)
+        index = open_index(backend_settings.index_section, embedder.dimension)
         opened.append(index)
         return index
 

@@ -36,7 +36,7 @@ def test_hashing_embedder_is_deterministic_normalized_and_lexical() -> None:
 
 def test_registry_picks_embedder_by_setting(settings: Settings) -> None:
     hashing = Settings.load(home=settings.home, index={"embedder": {"backend": "hashing"}})
-    assert isinstance(open_embedder(hashing), HashingEmbedder)
+    assert isinstance(open_embedder(hashing.index.embedder), HashingEmbedder)
     with pytest.raises(ConfigError, match="unknown embedder backend 'nope'"):
         EMBEDDERS.create("nope", settings)
 
@@ -122,7 +122,7 @@ def test_pins_file_none_disables_verification_explicitly(fake_model: Path) -> No
 def test_real_model_is_verified_loaded_and_ranks_by_meaning(
     settings: Settings, tmp_path: Path
 ) -> None:
-    embedder = open_embedder(settings)
+    embedder = open_embedder(settings.index.embedder)
     assert isinstance(embedder, SentenceTransformerEmbedder)
     assert embedder.dimension == 384
     query = embedder.embed_query("blood sugar control over the last three months")
@@ -141,7 +141,7 @@ def test_real_model_is_verified_loaded_and_ranks_by_meaning(
     tampered.write_text(original.replace(digest, "0" * 64))
     refusing = Settings.load(home=settings.home, index={"embedder": {"pins_file": str(tampered)}})
     with pytest.raises(ModelIntegrityError, match=r"vocab\.txt does not match"):
-        open_embedder(refusing).embed_query("x")
+        open_embedder(refusing.index.embedder).embed_query("x")
 
     copy = tmp_path / "copy"
     shutil.copytree(embedder.model_dir, copy)

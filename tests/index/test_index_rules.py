@@ -154,16 +154,16 @@ def test_collection_config_is_read_and_checked(tmp_path: Path, settings: Setting
 
 
 def test_edge_index_refuses_another_embedder_dimension(settings: Settings) -> None:
-    with open_index(settings, 384) as index:  # type: ignore[attr-defined]
+    with open_index(settings.index_section, 384) as index:  # type: ignore[attr-defined]
         index.upsert([make_chunk(PATIENT_A, 1, "x")], [[1.0] * 384])
     with pytest.raises(ConfigError, match="rebuild the index"):
-        open_index(settings, 768)
+        open_index(settings.index_section, 768)
 
 
 def test_server_backend_needs_a_url(settings: Settings) -> None:
     server = Settings.load(home=settings.home, index={"backend": "qdrant"})
     with pytest.raises(ConfigError, match=r"index\.url"):
-        open_index(server, 384)
+        open_index(server.index_section, 384)
     with pytest.raises(ConfigError, match="unknown vector index backend"):
         INDEXES.create("faiss", settings, 384)
 

@@ -1,6 +1,8 @@
 """The index side: embedders and the patient-scoped vector index.
 
-Call :func:`open_embedder` and :func:`open_index` with the settings; the protocols are in
+Call :func:`open_embedder` with ``settings.index.embedder`` and :func:`open_index` with
+``settings.index_section`` (a process does it through ``clinvault.runtime.Runtime``); the
+protocols are in
 :mod:`clinvault.index.base`. Modules:
 
 - ``factory``: the ``EMBEDDERS`` and ``INDEXES`` registries, ``open_embedder``/``open_index``

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.registry import Registry
-from clinvault.settings import Settings
+from clinvault.settings import EmbedderSettings, IndexSettings
 
 EMBEDDERS: Registry[Embedder] = Registry(
     "embedder",
@@ -17,7 +17,7 @@ EMBEDDERS: Registry[Embedder] = Registry(
         "hashing": "clinvault.index.hashing:open_hashing_embedder",
     },
 )
-"""Factories ``(settings) -> Embedder``, chosen by ``index.embedder.backend``."""
+"""Factories ``(EmbedderSettings) -> Embedder``, chosen by ``index.embedder.backend``."""
 
 INDEXES: Registry[VectorIndex] = Registry(
     "vector index",
@@ -27,12 +27,14 @@ INDEXES: Registry[VectorIndex] = Registry(
         "qdrant": "clinvault.index.backends:open_qdrant_server_index",
     },
 )
-"""Factories ``(settings, embedder_dimension) -> VectorIndex``, chosen by ``index.backend``."""
+"""Factories ``(IndexSettings, embedder_dimension) -> VectorIndex``, chosen by ``index.backend``
+(the section with its path resolved: ``Settings.index_section``)."""
 
 
-def open_embedder(settings: Settings) -> Embedder:
-    return EMBEDDERS.create(settings.index.embedder.backend, settings)
+def open_embedder(settings: EmbedderSettings) -> Embedder:
+    return EMBEDDERS.create(settings.backend, settings)
 
 
-def open_index(settings: Settings, embedder_dimension: int) -> VectorIndex:
-    return INDEXES.create(settings.index.backend, settings, embedder_dimension)
+def open_index(settings: IndexSettings, embedder_dimension: int) -> VectorIndex:
+    """``settings``: ``Settings.index_section`` (``path`` resolved under CLINVAULT_HOME)."""
+    return INDEXES.create(settings.backend, settings, embedder_dimension)

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 
-from clinvault.settings import Settings
+from clinvault.settings import EmbedderSettings
 
 _TOKEN = re.compile(r"[0-9a-z]+(?:[-.|][0-9a-z]+)*")
 
@@ -56,6 +56,6 @@ class HashingEmbedder:
         return [value / norm for value in vector]
 
 
-def open_hashing_embedder(settings: Settings) -> HashingEmbedder:
+def open_hashing_embedder(settings: EmbedderSettings) -> HashingEmbedder:
     """Registry factory (``index.embedder.backend = "hashing"``)."""
     return HashingEmbedder()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from clinvault.errors import ConfigError
 from clinvault.index.model_source import resolve_model_dir
 from clinvault.index.pins import load_pins, verify_model_dir
-from clinvault.settings import Settings
+from clinvault.settings import EmbedderSettings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -75,9 +75,9 @@ class SentenceTransformerEmbedder:
         return self._model
 
 
-def open_sentence_transformer(settings: Settings) -> SentenceTransformerEmbedder:
+def open_sentence_transformer(settings: EmbedderSettings) -> SentenceTransformerEmbedder:
     """Registry factory (``index.embedder.backend = "sentence-transformers"``)."""
-    embedder = settings.index.embedder
+    embedder = settings
     return SentenceTransformerEmbedder(
         embedder.model,
         pins_file=embedder.pins_file,
