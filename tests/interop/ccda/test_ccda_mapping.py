@@ -129,6 +129,9 @@ def test_medication(bundle: dict[str, Any]) -> None:
     assert statement["effectivePeriod"] == {"start": "2010-06-15"}
     assert statement["dosage"][0]["text"] == "one tablet twice daily"
     assert statement["dosage"][0]["doseAndRate"][0]["doseQuantity"] == {"value": 1}
+    assert statement["dosage"][0]["timing"] == {
+        "repeat": {"frequency": 1, "period": 12, "periodUnit": "h"}
+    }
 
 
 def test_results_and_vitals(bundle: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ from clinvault.interop.ccda.datatypes import (
     value_x,
 )
 from clinvault.interop.ccda.participants import encounter_participants
-from clinvault.interop.ccda.xpath import all_of, attr, first, template_ids, text_of
+from clinvault.interop.ccda.xpath import XSI_TYPE, all_of, attr, first, template_ids, text_of
 
 Mapper = Callable[[etree._Element, Context, str], list[dict[str, Any]]]
 
@@ -374,6 +374,9 @@ def _medication_statement(
     route = _code(entry, ctx, "v:routeCode")
     if route:
         dosage["route"] = route
+    timing = _timing(entry)
+    if timing:
+        dosage["timing"] = timing
     text = _own_text(entry, ctx)
     if text:
         dosage["text"] = text
@@ -384,6 +387,34 @@ def _medication_statement(
     if orders:
         statement["basedOn"] = [{"reference": f"MedicationRequest/{o}"} for o in orders]
     return statement
+
+
+TIME_UNITS = {"s": "s", "min": "min", "h": "h", "d": "d", "wk": "wk", "mo": "mo", "a": "a"}
+EVENT_TIMES = frozenset(
+    {"HS", "WAKE", "C", "CM", "CD", "CV", "AC", "ACM", "ACD", "ACV", "PC", "PCM", "PCD", "PCV"}
+)
+
+
+def _timing(entry: etree._Element) -> dict[str, Any] | None:
+    """The frequency of a medication: ``PIVL_TS`` (every 12 h) -> ``repeat.period``,
+    ``EIVL_TS`` (before meals) -> ``repeat.when``."""
+    for node in all_of(entry, "v:effectiveTime"):
+        kind = (node.get(XSI_TYPE) or "").split(":")[-1]
+        if kind == "PIVL_TS":
+            every = first(node, "v:period")
+            value, unit = attr(every, "value"), TIME_UNITS.get(attr(every, "unit") or "")
+            try:
+                amount = float(value) if value is not None else None
+            except ValueError:
+                amount = None
+            if amount is not None and amount > 0 and unit:
+                whole = int(amount) if amount.is_integer() else amount
+                return {"repeat": {"frequency": 1, "period": whole, "periodUnit": unit}}
+        if kind == "EIVL_TS":
+            event = attr(first(node, "v:event"), "code")
+            if event in EVENT_TIMES:
+                return {"repeat": {"when": [event]}}
+    return None
 
 
 def _supplies(
