@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clinvault.cli.context import err
+from clinvault.cli.context import err, reported_errors
 from clinvault.errors import InputError
 from clinvault.ingest.report import EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE
 
@@ -44,7 +44,8 @@ def convert(
     if not file.is_file():
         err.print(f"[red]unusable input:[/red] {file}: not a file")
         raise typer.Exit(EXIT_UNUSABLE)
-    reader = _reader(file)
+    with reported_errors():  # a configuration error (HL7 time zone) is one clean line, exit 2
+        reader = _reader(file)
     if reader is None:
         err.print(
             f"[red]unusable input:[/red] {file}: not a legacy format convert reads "

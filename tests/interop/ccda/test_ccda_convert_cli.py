@@ -128,3 +128,21 @@ def test_hl7v2_files_convert_through_the_same_registry(home: Path, tmp_path: Pat
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     assert patient["birthDate"] == "1962-03-14"
     assert list(home.iterdir()) == []
+
+
+def test_a_configuration_error_is_one_line_exit_2(home: Path, tmp_path: Path) -> None:
+    from clinvault.fhir.sources import FORMATS
+
+    if not any(f.name == "hl7v2" for f in FORMATS):
+        pytest.skip("HL7 v2 is not in the ingest's format registry (clinvault.fhir.sources)")
+    message = tmp_path / "adt.hl7"
+    message.write_text(HL7_ADT)
+    result = runner.invoke(
+        app,
+        ["convert", str(message)],
+        env={"CLINVAULT_HOME": str(home), "CLINVAULT_HL7V2__TIMEZONE": "Mars/Olympus_Mons"},
+    )
+    assert result.exit_code == 2
+    assert "time zone" in result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
