@@ -117,8 +117,20 @@ def _clinical_false_positive(
 class _Edit:
     start: int
     end: int
-    replacement: str
     rank: int
+    """0: a known identifier, 1: a written date, 2: a detector span (ties go to the lower)."""
+    kind: str
+    """The token kind (known identifier's kind or detector type), ``DATE`` for written dates."""
+    replacement: str
+    """What this edit alone writes over ``text[start:end]``."""
+
+    @property
+    def hides_identity(self) -> bool:
+        """A value that names someone (tokenized), not a date or an age (shifted, capped)."""
+        return self.kind not in _NON_IDENTIFYING
+
+
+_NON_IDENTIFYING = frozenset({PhiType.DATE.value, PhiType.AGE.value})
 
 
 def _detected_replacement(span: Span, ctx: PatientContext) -> str:
@@ -132,6 +144,43 @@ def _detected_replacement(span: Span, ctx: PatientContext) -> str:
     return ctx.token(span.type.value, span.text)
 
 
+def _clusters(edits: list[_Edit]) -> Iterator[list[_Edit]]:
+    """Edits grouped by overlap (transitively), in text order."""
+    group: list[_Edit] = []
+    end = -1
+    for edit in sorted(edits, key=lambda e: (e.start, -e.end)):
+        if group and edit.start >= end:
+            yield group
+            group = []
+        end = max(end, edit.end) if group else edit.end
+        group.append(edit)
+    if group:
+        yield group
+
+
+def _merged(group: list[_Edit], text: str, ctx: PatientContext) -> _Edit:
+    """One edit over the union of overlapping edits, so no part of any span survives.
+
+    The longest span decides (ties go to the known identifier, then the written date); when
+    any span names someone, the union is tokenized as the longest such span's kind, so a
+    detected "Hope Brown" overlapping a known "Hope" becomes one token, never
+    ``[NAME-…] Brown``. A union of dates and ages alone is shifted and capped as a whole.
+    """
+    if len(group) == 1:
+        return group[0]
+    start = min(e.start for e in group)
+    end = max(e.end for e in group)
+    union = text[start:end]
+    naming = [e for e in group if e.hides_identity]
+    if naming:
+        lead = min(naming, key=lambda e: (-(e.end - e.start), e.rank))
+        return _Edit(start, end, lead.rank, lead.kind, ctx.token(lead.kind, union))
+    shifted = collapse_ages(shift_text_dates(union, ctx.offset_days))
+    if shifted == union:
+        shifted = ctx.shift(union) or ctx.token(PhiType.DATE.value, union)
+    return _Edit(start, end, 1, PhiType.DATE.value, shifted)
+
+
 def scrub(
     text: str,
     ctx: PatientContext,
@@ -139,25 +188,23 @@ def scrub(
     vocabulary: ClinicalVocabulary | None = None,
 ) -> str:
     """``text`` with known identifiers tokenized, written dates shifted and detected PHI
-    replaced, except person spans that are the patient's own clinical vocabulary."""
+    replaced, except person spans that are the patient's own clinical vocabulary.
+    Overlapping spans of any sources are replaced as their union (see :func:`_merged`)."""
     edits: list[_Edit] = []
     for start, end, known in ctx.matcher.find(text):
-        edits.append(_Edit(start, end, ctx.token(known.kind, known.value), 0))
+        edits.append(_Edit(start, end, 0, known.kind, ctx.token(known.kind, known.value)))
     for m in TEXT_DATE_RE.finditer(text):
-        edits.append(_Edit(m.start(), m.end(), shift_text_dates(m.group(0), ctx.offset_days), 1))
+        shifted = shift_text_dates(m.group(0), ctx.offset_days)
+        edits.append(_Edit(m.start(), m.end(), 1, PhiType.DATE.value, shifted))
     for span in detected:
         if vocabulary is not None and _clinical_false_positive(span, ctx, vocabulary):
             continue
-        edits.append(_Edit(span.start, span.end, _detected_replacement(span, ctx), 2))
-    edits.sort(key=lambda e: (e.rank, e.start))
-    chosen: list[_Edit] = []
-    for edit in edits:
-        if all(edit.end <= c.start or edit.start >= c.end for c in chosen):
-            chosen.append(edit)
-    chosen.sort(key=lambda e: e.start)
+        replacement = _detected_replacement(span, ctx)
+        edits.append(_Edit(span.start, span.end, 2, span.type.value, replacement))
     out: list[str] = []
     cursor = 0
-    for edit in chosen:
+    for group in _clusters(edits):
+        edit = _merged(group, text, ctx)
         out += [text[cursor : edit.start], edit.replacement]
         cursor = edit.end
     out.append(text[cursor:])
