@@ -11,7 +11,8 @@ from clinvault.llm import LLMClient, LLMResult, Message
 @dataclass
 class RecordingLLM:
     """Delegates to ``inner``; ``prompts`` holds the text of each prompt the inner client
-    accepted (a prompt its egress guard blocked never left, so it is not recorded)."""
+    accepted. The ask service's egress guard runs in front of this wrapper: a prompt it
+    blocked never reached the model, so it is not recorded."""
 
     inner: LLMClient
     prompts: list[str] = field(default_factory=list)
@@ -21,16 +22,12 @@ class RecordingLLM:
         taken, self.prompts = self.prompts, []
         return taken
 
-    def complete(
-        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
-    ) -> LLMResult:
+    def complete(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> LLMResult:
         result = self.inner.complete(messages, deny_values=deny_values)
         self.prompts.append(_text(messages))
         return result
 
-    def stream(
-        self, messages: Sequence[Message], *, deny_values: Sequence[str] = ()
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> Iterator[str]:
         yield from self.inner.stream(messages, deny_values=deny_values)
         self.prompts.append(_text(messages))
 
