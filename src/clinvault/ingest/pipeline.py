@@ -31,6 +31,7 @@ from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Problem
 from clinvault.ingest.stages import Changes, PatientBatch
+from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
 from clinvault.model import Chunk
 from clinvault.settings import Settings
@@ -104,7 +105,10 @@ class IngestPipeline:
     ) -> tuple[list[SourceResource], Linkage]:
         refs = ReferenceIndex(prior=VaultPriorRecords(self.vault))
         items: list[SourceResource] = []
-        readers = self.readers or legacy_readers(self.settings, self.vault)
+        readers = self.readers or {
+            **legacy_readers(self.settings, self.vault),
+            **ccda_readers(self.settings, self.vault),
+        }
         for item in iter_sources(paths, readers=readers):
             if isinstance(item, SkippedFile):
                 report.skipped_files.append((str(item.path), item.reason))

@@ -101,3 +101,38 @@ def test_refused_xml_exits_2_and_names_the_file_only(
     assert "evil.xml" in result.output
     assert "DOCTYPE" in result.output
     assert "passwd" not in result.output
+
+
+def test_a_patient_known_by_mrn_from_fhir_is_one_vault_patient(
+    fast_settings: Settings, tmp_path: Path
+) -> None:
+    """The FHIR Patient has the document's MRN (same system and value, type MR): the C-CDA
+    joins that patient (matched through the vault's blind index) instead of making a second."""
+    fhir = tmp_path / "patient.json"
+    mr = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
+    fhir.write_text(
+        json.dumps(
+            {
+                "resourceType": "Patient",
+                "id": "fhir-p1",
+                "identifier": [
+                    {
+                        "type": mr,
+                        "system": "urn:oid:2.16.840.1.113883.19.5.99999.2",
+                        "value": PATIENT["mrn"],
+                    },
+                    {"system": "urn:example:insurer", "value": "INS-99881"},
+                ],
+                "gender": "female",
+            }
+        )
+    )
+    document = tmp_path / "ccd.xml"
+    document.write_bytes(minimal_ccd())
+    for path in (fhir, document):
+        result = runner.invoke(app, ["ingest", str(path)], env=_env(fast_settings))
+        assert result.exit_code == 0, result.output
+    dump = runner.invoke(app, ["index", "dump"], env=_env(fast_settings))
+    lines = [json.loads(line) for line in dump.stdout.splitlines()]
+    assert {p["resource_type"] for p in lines} >= {"Patient", "Condition", "DocumentReference"}
+    assert len({p["patient"] for p in lines}) == 1

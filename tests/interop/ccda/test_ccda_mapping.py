@@ -66,11 +66,18 @@ def test_patient(bundle: dict[str, Any]) -> None:
     }
     assert patient["birthDate"] == "1962-03-14"
     assert patient["gender"] == "female"
-    assert {"system": "urn:oid:2.16.840.1.113883.19.5.99999.2", "value": PATIENT["mrn"]} in patient[
-        "identifier"
-    ]
-    assert {"system": "http://hl7.org/fhir/sid/us-ssn", "value": PATIENT["ssn"]} in patient[
-        "identifier"
+    v2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+    assert patient["identifier"] == [
+        {
+            "type": {"coding": [{"system": v2_0203, "code": "MR"}]},
+            "system": "urn:oid:2.16.840.1.113883.19.5.99999.2",
+            "value": PATIENT["mrn"],
+        },
+        {
+            "type": {"coding": [{"system": v2_0203, "code": "SS"}]},
+            "system": "http://hl7.org/fhir/sid/us-ssn",
+            "value": PATIENT["ssn"],
+        },
     ]
     assert patient["address"][0]["line"] == [PATIENT["street"]]
     assert patient["address"][0]["use"] == "home"

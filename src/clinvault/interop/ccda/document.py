@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,11 @@ from clinvault.interop.ccda.participants import (
     document_authors,
     encounter_participants,
 )
-from clinvault.interop.ccda.patient import patient_id, patient_resource
+from clinvault.interop.ccda.patient import (
+    medical_record_numbers,
+    patient_id,
+    patient_resource,
+)
 from clinvault.interop.ccda.sections import document_type, section_spec
 from clinvault.interop.ccda.secure_xml import parse_xml
 from clinvault.interop.ccda.xpath import V3, all_of, attr, first, own_text, template_ids, text_of
@@ -66,16 +71,24 @@ class Conversion:
     problems: list[ResourceRejected] = field(default_factory=list)
 
 
-def convert_file(path: Path) -> Conversion:
+PatientResolver = Callable[[str, str], dict[str, Any] | None]
+"""``(system, value)`` of a medical record number -> the stored Patient that has it, if one."""
+
+
+def convert_file(path: Path, *, resolver: PatientResolver | None = None) -> Conversion:
     where = str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file ({type(exc).__name__})", where=where) from None
-    return convert_bytes(data, where)
+    return convert_bytes(data, where, resolver=resolver)
 
 
-def convert_bytes(data: bytes, where: str) -> Conversion:
+def convert_bytes(
+    data: bytes, where: str, *, resolver: PatientResolver | None = None
+) -> Conversion:
+    """``resolver`` (the ingest passes the vault's) makes a patient already known by one of
+    the document's medical record numbers the same Patient (its stored id is kept)."""
     root = parse_xml(data, where)
     if root.tag != f"{V3}ClinicalDocument":
         if etree.QName(root).namespace == FHIR_NS:
@@ -89,7 +102,15 @@ def convert_bytes(data: bytes, where: str) -> Conversion:
     document_key = f"{'|'.join(id_keys(root))}|{hashlib.sha256(data).hexdigest()}"
     ctx = Context(document_key, patient_id(role, document_key), narrative_ids(root))
     ctx.document_date = effective(root)[0]
-    ctx.add(patient_resource(role, ctx.patient_id))
+    patient = patient_resource(role, ctx.patient_id)
+    known = _known_patient(patient, resolver)
+    if known is not None:  # the stored Patient keeps its id and its other identifiers
+        ctx.patient_id = patient["id"] = known["id"]
+        ours = patient.get("identifier", [])
+        kept = [i for i in known.get("identifier", []) if isinstance(i, dict) and i not in ours]
+        if kept:
+            patient["identifier"] = [*ours, *kept]
+    ctx.add(patient)
     ctx.authors = document_authors(root, ctx)
     care_team(root, ctx)
     encounter = _encompassing_encounter(root, ctx)
@@ -111,6 +132,18 @@ def convert_bytes(data: bytes, where: str) -> Conversion:
         "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in ctx.resources],
     }
     return Conversion(bundle, kind, problems)
+
+
+def _known_patient(
+    patient: dict[str, Any], resolver: PatientResolver | None
+) -> dict[str, Any] | None:
+    if resolver is None:
+        return None
+    for system, value in medical_record_numbers(patient):
+        known = resolver(system, value)
+        if known is not None and isinstance(known.get("id"), str):
+            return known
+    return None
 
 
 def _encompassing_encounter(root: etree._Element, ctx: Context) -> str | None:

@@ -33,6 +33,8 @@ ETHNICITY = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"
 OMB_RACE = frozenset({"1002-5", "2028-9", "2054-5", "2076-8", "2106-3", "2131-1"})
 OMB_ETHNICITY = frozenset({"2135-2", "2186-5"})
 CDC_RACE = "urn:oid:2.16.840.1.113883.6.238"
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
+SSN_SYSTEM = "http://hl7.org/fhir/sid/us-ssn"
 
 
 def patient_id(role: etree._Element, document_key: str) -> str:
@@ -46,7 +48,7 @@ def patient_id(role: etree._Element, document_key: str) -> str:
 def patient_resource(role: etree._Element, resource_id: str) -> dict[str, Any]:
     person = first(role, "v:patient")
     patient: dict[str, Any] = {"resourceType": "Patient", "id": resource_id}
-    ids = identifiers(role)
+    ids = [_typed(i) for i in identifiers(role)]
     if ids:
         patient["identifier"] = ids
     if person is None:
@@ -85,6 +87,24 @@ def patient_resource(role: etree._Element, resource_id: str) -> dict[str, Any]:
     if languages:
         patient["communication"] = languages
     return patient
+
+
+def _typed(identifier: dict[str, Any]) -> dict[str, Any]:
+    """A patientRole id is the sender's medical record number (type MR), an SSN (type SS),
+    or (without an extension) a plain URI id left untyped."""
+    if identifier.get("system") == "urn:ietf:rfc:3986":
+        return identifier
+    code = "SS" if identifier.get("system") == SSN_SYSTEM else "MR"
+    return {"type": {"coding": [{"system": IDENTIFIER_TYPE, "code": code}]}, **identifier}
+
+
+def medical_record_numbers(patient: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(system, value)`` of the Patient's MR identifiers, in document order."""
+    return [
+        (i["system"], i["value"])
+        for i in patient.get("identifier", [])
+        if i.get("type", {}).get("coding", [{}])[0].get("code") == "MR"
+    ]
 
 
 def _deceased(person: etree._Element, patient: dict[str, Any]) -> None:
