@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from clinvault.interop.hl7v2 import datatypes as dt
 from clinvault.interop.hl7v2.context import Context
 from clinvault.interop.hl7v2.message import Segment
 
-DOCUMENT_STATUS = {"final": "final", "preliminary": "preliminary"}
+DOCUMENT_STATUS = MappingProxyType({"final": "final", "preliminary": "preliminary"})
 
 
 def map_txa(ctx: Context, segment: Segment) -> None:

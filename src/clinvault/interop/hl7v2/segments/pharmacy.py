@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from clinvault.interop.hl7v2 import datatypes as dt
@@ -9,16 +10,18 @@ from clinvault.interop.hl7v2.context import Context
 from clinvault.interop.hl7v2.message import Segment
 
 UNKNOWN_DOSE = "999"
-ORDER_STATUS = {
-    "NW": "active",
-    "XO": "active",
-    "SC": "active",
-    "CA": "cancelled",
-    "DC": "stopped",
-    "HD": "on-hold",
-    "OK": "active",
-    "CM": "completed",
-}
+ORDER_STATUS = MappingProxyType(
+    {
+        "NW": "active",
+        "XO": "active",
+        "SC": "active",
+        "CA": "cancelled",
+        "DC": "stopped",
+        "HD": "on-hold",
+        "OK": "active",
+        "CM": "completed",
+    }
+)
 
 
 def _order_key(ctx: Context, segment: Segment) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from types import MappingProxyType
 from typing import Any
 
 from clinvault.interop.hl7v2 import datatypes as dt
@@ -24,12 +25,14 @@ POINTER_TYPES = frozenset({"RP", "ED"})
 """Reference pointers and encapsulated data: not a result value (nothing is fetched)."""
 NOTE_FAMILIES = frozenset({"ORU", "MDM"})
 RANGE = re.compile(r"^\s*([<>]=?)?\s*(-?\d+\.?\d*)?\s*(?:[-_]|to)?\s*(-?\d+\.?\d*)?\s*$")
-DOC_STATUS = {
-    "final": "final",
-    "corrected": "amended",
-    "amended": "amended",
-    "preliminary": "preliminary",
-}
+DOC_STATUS = MappingProxyType(
+    {
+        "final": "final",
+        "corrected": "amended",
+        "amended": "amended",
+        "preliminary": "preliminary",
+    }
+)
 
 
 def order_number(ctx: Context, segment: Segment | None) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from clinvault.interop.hl7v2 import datatypes as dt
 from clinvault.interop.hl7v2.context import Context
 from clinvault.interop.hl7v2.message import Segment
 
-MINUTES = {"MIN": 1, "M": 1, "S": 1 / 60, "H": 60, "HR": 60, "D": 1440}
+MINUTES = MappingProxyType({"MIN": 1, "M": 1, "S": 1 / 60, "H": 60, "HR": 60, "D": 1440})
 
 
 def map_sch(ctx: Context, segment: Segment) -> None:
