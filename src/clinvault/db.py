@@ -3,7 +3,8 @@
 
 SQLite is the embedded default and PostgreSQL the scale-out backend; any other URL is a
 ``ConfigError``. For SQLite the database file is created 0600 (its directories 0700), the database
-runs in WAL mode with a busy timeout, and transactions are begun explicitly so that
+runs in WAL mode with a busy timeout and ``secure_delete`` on, and transactions are begun
+explicitly so that
 :func:`write_transaction` can take the write lock up front (``BEGIN IMMEDIATE``).
 
 Transactions:
@@ -118,6 +119,7 @@ def _install_sqlite_transaction_control(engine: Engine, *, wal: bool) -> None:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, whatever the build
         finally:
             cursor.close()
 

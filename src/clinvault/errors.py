@@ -9,6 +9,7 @@ resource type, setting) but never a value taken from a patient record.
     │   ├── UnusableInputError      the whole input cannot be read (exit status 2)
     │   └── ResourceRejected        one resource failed validation (quarantined)
     ├── VaultError                  any vault failure; deliberately says nothing more
+    │   └── PatientErased           the patient was erased (crypto-shredded)
     ├── PrivacyError                fail-closed privacy stop
     │   ├── LeakDetected            a chunk still holds a known identifier
     │   └── EgressBlocked           an outbound prompt holds PHI
@@ -54,6 +55,13 @@ class VaultError(ClinvaultError):
     """A vault operation failed. The message never says why in terms of data."""
 
     def __init__(self, message: str = "vault operation failed") -> None:
+        super().__init__(message)
+
+
+class PatientErased(VaultError):
+    """The patient was erased: nothing of it can be read, and re-ingest needs permission."""
+
+    def __init__(self, message: str = "the patient was erased") -> None:
         super().__init__(message)
 
 

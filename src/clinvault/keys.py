@@ -3,9 +3,18 @@
 A neutral module: the vault, the audit log and the access store each take their sub-key
 from one :class:`KeyRing`, and none of them imports another for it.
 
-The master key comes from the env var named by ``settings.vault.master_key_env`` (base64,
-32 bytes) or from the key file (created on first use with mode 0600). Sub-keys are
-derived with HKDF (see :mod:`clinvault.crypto`) and never stored.
+The master key comes from a :class:`MasterKeyProvider` chosen by
+``settings.vault.master_key_provider``: ``env`` (the variable named by
+``settings.vault.master_key_env``, base64, 32 bytes), ``file`` (the key file, created on first
+use with mode 0600), or ``auto`` (the env var when set, else the file). A hardware or cloud
+key service (PKCS#11, a cloud KMS) is an extension point: a class with ``load(create=...)``
+registered in ``MASTER_KEY_PROVIDERS``; none ships here. Sub-keys are derived with HKDF
+(see :mod:`clinvault.crypto`) and never stored.
+
+Key-encryption-key versions (:mod:`clinvault.vault.keks`): version 1 is ``kek`` below;
+later versions are random keys stored wrapped by ``kek_wrap``. Rotating the KEK changes
+neither the master key nor the token, blind-index, audit or access sub-keys, so tokens,
+look-ups, the audit chain and its signed checkpoints stay verifiable across a rotation.
 """
 
 from __future__ import annotations
@@ -16,11 +25,13 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from clinvault import crypto
 from clinvault.clock import RandomBytes, system_random
 from clinvault.errors import ConfigError
 from clinvault.private_files import private_dir
+from clinvault.registry import Registry
 from clinvault.settings import Settings
 
 
@@ -45,28 +56,102 @@ def _create_key_file(path: Path, random: RandomBytes) -> bytes:
     return key
 
 
-def load_master_key(
-    settings: Settings, random: RandomBytes | None = None, *, create: bool = True
-) -> bytes:
-    encoded = os.environ.get(settings.vault.master_key_env)
-    if encoded:
+class MasterKeyProvider(Protocol):
+    """Where the master key comes from. ``load`` returns the 32-byte key or raises
+    ``ConfigError`` (naming the setting, never the key)."""
+
+    def load(self, *, create: bool) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class EnvMasterKey:
+    """The base64 master key in the environment variable ``name``."""
+
+    name: str
+
+    def available(self) -> bool:
+        return bool(os.environ.get(self.name))
+
+    def load(self, *, create: bool) -> bytes:
+        encoded = os.environ.get(self.name)
+        if not encoded:
+            raise ConfigError(f"no master key: {self.name} is unset")
         try:
             key = base64.b64decode(encoded, validate=True)
         except binascii.Error:
-            raise ConfigError(f"{settings.vault.master_key_env} is not valid base64") from None
+            raise ConfigError(f"{self.name} is not valid base64") from None
         if len(key) != crypto.KEY_BYTES:
-            raise ConfigError(
-                f"{settings.vault.master_key_env} must decode to {crypto.KEY_BYTES} bytes"
-            )
+            raise ConfigError(f"{self.name} must decode to {crypto.KEY_BYTES} bytes")
         return key
-    path = settings.master_key_file
-    if path.exists():
-        return _read_key_file(path)
-    if not create:
-        raise ConfigError(
-            f"no master key: {path} does not exist and {settings.vault.master_key_env} is unset"
-        )
-    return _create_key_file(path, random or system_random())
+
+
+@dataclass(frozen=True)
+class FileMasterKey:
+    """The master key in a 0600 file, created on first use when ``create`` is set."""
+
+    path: Path
+    random: RandomBytes
+
+    def load(self, *, create: bool) -> bytes:
+        if self.path.exists():
+            return _read_key_file(self.path)
+        if not create:
+            raise ConfigError(f"no master key: {self.path} does not exist")
+        return _create_key_file(self.path, self.random)
+
+
+@dataclass(frozen=True)
+class AutoMasterKey:
+    """The env var when it is set, else the key file (the default)."""
+
+    env: EnvMasterKey
+    file: FileMasterKey
+
+    def load(self, *, create: bool) -> bytes:
+        if self.env.available():
+            return self.env.load(create=create)
+        if not create and not self.file.path.exists():
+            raise ConfigError(
+                f"no master key: {self.file.path} does not exist and {self.env.name} is unset"
+            )
+        return self.file.load(create=create)
+
+
+def _env_provider(settings: Settings, random: RandomBytes) -> MasterKeyProvider:
+    return EnvMasterKey(settings.vault.master_key_env)
+
+
+def _file_provider(settings: Settings, random: RandomBytes) -> MasterKeyProvider:
+    return FileMasterKey(settings.master_key_file, random)
+
+
+def _auto_provider(settings: Settings, random: RandomBytes) -> MasterKeyProvider:
+    return AutoMasterKey(
+        EnvMasterKey(settings.vault.master_key_env), FileMasterKey(settings.master_key_file, random)
+    )
+
+
+MASTER_KEY_PROVIDERS: Registry[MasterKeyProvider] = Registry(
+    "master key provider",
+    {
+        "auto": "clinvault.keys:_auto_provider",
+        "env": "clinvault.keys:_env_provider",
+        "file": "clinvault.keys:_file_provider",
+    },
+)
+"""``settings.vault.master_key_provider`` -> a factory ``(settings, random) -> provider``."""
+
+
+def master_key_provider(settings: Settings, random: RandomBytes | None = None) -> MasterKeyProvider:
+    return MASTER_KEY_PROVIDERS.create(
+        settings.vault.master_key_provider, settings, random or system_random()
+    )
+
+
+def load_master_key(
+    settings: Settings, random: RandomBytes | None = None, *, create: bool = True
+) -> bytes:
+    return master_key_provider(settings, random).load(create=create)
 
 
 @dataclass(frozen=True)
@@ -74,6 +159,9 @@ class KeyRing:
     """The sub-keys of one deployment, derived from its master key."""
 
     kek: bytes
+    """KEK version 1 (see :mod:`clinvault.vault.keks`) and the quarantine key's root."""
+    kek_wrap: bytes
+    """Wraps the random KEK versions 2, 3, ... stored in the vault."""
     token: bytes
     blind: bytes
     audit: bytes
@@ -83,6 +171,7 @@ class KeyRing:
     def from_master(cls, master: bytes) -> KeyRing:
         return cls(
             kek=crypto.derive_key(master, "clinvault/kek/v1"),
+            kek_wrap=crypto.derive_key(master, "clinvault/kek-wrap/v1"),
             token=crypto.derive_key(master, "clinvault/token/v1"),
             blind=crypto.derive_key(master, "clinvault/blind/v1"),
             audit=crypto.derive_key(master, "clinvault/audit/v1"),

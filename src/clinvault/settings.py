@@ -50,6 +50,10 @@ class VaultSettings(BaseModel):
         default="CLINVAULT_MASTER_KEY",
         description="env var holding the base64 master key; wins over the key file when set",
     )
+    master_key_provider: str = Field(
+        default="auto",
+        description="auto (env var if set, else key file), env, file; see clinvault.keys",
+    )
     policy_file: ConfigFile = Field(
         default_factory=lambda: default_config_file("vault.policy_file"),
         description="pseudonymization policy; default: the packaged vault/policy.toml",

@@ -100,6 +100,27 @@ def test_delete_resources_removes_only_that_patients_points(
     assert index.count() == 2
 
 
+def test_delete_patient_removes_every_point_of_that_patient_only(
+    index: VectorIndex, embedder: HashingEmbedder
+) -> None:
+    a_chunks = [
+        make_chunk(PATIENT_A, n, f"Observation HbA1c {n}.", codes=(HBA1C,)) for n in range(5)
+    ]
+    b_chunks = [
+        make_chunk(PATIENT_B, n, f"Observation HbA1c {n}.", codes=(HBA1C,)) for n in range(2)
+    ]
+    upsert(index, embedder, [*a_chunks, *b_chunks])
+
+    assert index.delete_patient(PATIENT_A) == 5
+
+    assert index.count(PATIENT_A) == 0
+    assert list(index.scroll(PATIENT_A)) == []
+    assert index.search(query(embedder, PATIENT_A, "HbA1c")) == []
+    assert index.latest(PATIENT_A, codes=[HBA1C]) == []
+    assert {c.chunk_id for c in index.scroll(PATIENT_B)} == {c.chunk_id for c in b_chunks}
+    assert index.delete_patient(PATIENT_A) == 0
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_patient_filter_isolates_even_an_exact_text_match(
     index: VectorIndex, embedder: HashingEmbedder, mode: SearchMode

@@ -47,6 +47,9 @@ class VectorIndex(Protocol):
     def delete_resources(self, patient: str, resources: Sequence[str]) -> None:
         """Remove every point of these resource tokens (a changed resource is re-chunked)."""
 
+    def delete_patient(self, patient: str) -> int:
+        """Remove every point of this patient (erasure); returns how many there were."""
+
     def search(self, query: SearchQuery) -> list[Hit]: ...
 
     def latest(

@@ -54,6 +54,13 @@ class ChunkIndex:
         if resources:
             self.store.delete_where(resources_filters(patient, resources))
 
+    def delete_patient(self, patient: str) -> int:
+        filters = patient_filters(patient)
+        found = self.store.count_where(filters)
+        if found:
+            self.store.delete_where(filters)
+        return found
+
     def search(self, query: SearchQuery) -> list[Hit]:
         if query.limit < 1:
             return []

@@ -176,7 +176,11 @@ class VaultClient(Protocol):
     # -- administration ---------------------------------------------------------------------
 
     def erase(self, patient_token: str) -> int:
-        """Destroy the patient's data key and rows; returns rows deleted."""
+        """Destroy the patient's data key and rows (the erasure is remembered by token, and
+        re-ingest is refused); returns rows deleted."""
+
+    def is_erased(self, patient_token: str) -> bool:
+        """Whether this patient token was erased (and not re-ingested since)."""
 
     def counts(self) -> dict[str, int]:
         """Row counts by table (no values)."""

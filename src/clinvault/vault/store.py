@@ -22,6 +22,21 @@ class PatientRow:
     wrapped_dek: bytes
     offset_ct: bytes
     created_at: datetime
+    kek_version: int = 1
+    """The KEK version that wrapped ``wrapped_dek`` (:mod:`clinvault.vault.keks`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KekRow:
+    """One key-encryption-key version. ``wrapped_key`` is ``None`` for version 1 (derived from
+    the master key) and for a destroyed version."""
+
+    version: int
+    state: str
+    """``pending`` (a rotation is re-wrapping to it), ``active``, or ``destroyed``."""
+    wrapped_key: bytes | None
+    created_at: datetime
+    destroyed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,27 @@ class VaultStore(Protocol):
     def get_resources(self, record_ids: Sequence[str]) -> dict[str, ResourceRow]: ...
     def resource_by_token(self, resource_token: str) -> ResourceRow | None: ...
     def resources_of(self, patient_token: str) -> list[ResourceRow]: ...
+    def add_erasure(self, patient_token: str, erased_at: datetime) -> None:
+        """Remember that this patient token was erased (the token only: no key, no value)."""
+
+    def is_erased(self, patient_token: str) -> bool: ...
+    def remove_erasure(self, patient_token: str) -> None: ...
+    def compact(self) -> None:
+        """Reclaim freed pages so deleted ciphertext leaves the files (SQLite ``VACUUM``)."""
+
+    # -- key-encryption-key versions --------------------------------------------------------
+
+    def keks(self) -> list[KekRow]: ...
+    def put_kek(self, row: KekRow) -> None:
+        """Insert or replace a KEK version's row."""
+
+    def set_wrapped_dek(self, patient_token: str, kek_version: int, wrapped_dek: bytes) -> None: ...
+    def patients_not_on(self, kek_version: int, limit: int) -> list[PatientRow]:
+        """Up to ``limit`` patients whose data key is wrapped by another KEK version."""
+
+    def kek_counts(self) -> dict[int, int]:
+        """Patients per KEK version."""
+
     def put_resources(self, rows: Sequence[ResourceRow]) -> None: ...
 
     def put_lookups(self, pairs: Sequence[tuple[str, str]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,12 +20,15 @@ from sqlalchemy import (
     Text,
     delete,
     func,
+    inspect,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 
 from clinvault.db import make_engine
-from clinvault.vault.store import PatientRow, QuarantineRow, ResourceRow, TokenRow
+from clinvault.vault.store import KekRow, PatientRow, QuarantineRow, ResourceRow, TokenRow
 
 
 def _tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
@@ -37,6 +41,22 @@ def _tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
             Column("wrapped_dek", LargeBinary, nullable=False),
             Column("offset_ct", LargeBinary, nullable=False),
             Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("kek_version", Integer, nullable=False, server_default="1"),
+        ),
+        "keks": Table(
+            f"{prefix}keks",
+            metadata,
+            Column("version", Integer, primary_key=True, autoincrement=False),
+            Column("state", String(16), nullable=False),
+            Column("wrapped_key", LargeBinary, nullable=True),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("destroyed_at", DateTime(timezone=True), nullable=True),
+        ),
+        "erasures": Table(
+            f"{prefix}erasures",
+            metadata,
+            Column("patient_token", String(32), primary_key=True),
+            Column("erased_at", DateTime(timezone=True), nullable=False),
         ),
         "tokens": Table(
             f"{prefix}tokens",
@@ -86,6 +106,7 @@ class SqlVaultStore:
         self.metadata = MetaData()
         self.t = _tables(self.metadata, prefix)
         self.metadata.create_all(self.engine)
+        _add_kek_version_column(self.engine, self.t["patients"])
         self._conn: Connection | None = None
         self._insert = (
             postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
@@ -156,6 +177,83 @@ class SqlVaultStore:
                     delete(t).where(t.c.patient_token == patient_token)
                 ).rowcount
         return deleted
+
+    def add_erasure(self, patient_token: str, erased_at: datetime) -> None:
+        self._upsert(
+            self.t["erasures"],
+            [{"patient_token": patient_token, "erased_at": erased_at}],
+            ("patient_token",),
+        )
+
+    def is_erased(self, patient_token: str) -> bool:
+        t = self.t["erasures"]
+        with self._connection() as conn:
+            found = conn.execute(
+                select(t.c.patient_token).where(t.c.patient_token == patient_token)
+            ).first()
+        return found is not None
+
+    def remove_erasure(self, patient_token: str) -> None:
+        t = self.t["erasures"]
+        with self._connection() as conn:
+            conn.execute(delete(t).where(t.c.patient_token == patient_token))
+
+    def compact(self) -> None:
+        if self.engine.dialect.name != "sqlite" or self._conn is not None:
+            return
+        raw = self.engine.raw_connection()  # VACUUM runs outside any transaction
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    # -- key-encryption-key versions ----------------------------------------------------------
+
+    def keks(self) -> list[KekRow]:
+        t = self.t["keks"]
+        with self._connection() as conn:
+            rows = conn.execute(select(t).order_by(t.c.version)).mappings().all()
+        return [KekRow(**r) for r in rows]
+
+    def put_kek(self, row: KekRow) -> None:
+        self._upsert(self.t["keks"], [_as_dict(row)], ("version",))
+
+    def set_wrapped_dek(self, patient_token: str, kek_version: int, wrapped_dek: bytes) -> None:
+        t = self.t["patients"]
+        with self._connection() as conn:
+            conn.execute(
+                update(t)
+                .where(t.c.patient_token == patient_token)
+                .values(kek_version=kek_version, wrapped_dek=wrapped_dek)
+            )
+
+    def patients_not_on(self, kek_version: int, limit: int) -> list[PatientRow]:
+        t = self.t["patients"]
+        with self._connection() as conn:
+            rows = (
+                conn.execute(
+                    select(t)
+                    .where(t.c.kek_version != kek_version)
+                    .order_by(t.c.patient_token)
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
+        return [PatientRow(**r) for r in rows]
+
+    def kek_counts(self) -> dict[int, int]:
+        t = self.t["patients"]
+        with self._connection() as conn:
+            rows = conn.execute(
+                select(t.c.kek_version, func.count()).group_by(t.c.kek_version)
+            ).all()
+        return {int(version): int(count) for version, count in rows}
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -270,6 +368,16 @@ class SqlVaultStore:
     def drop_all(self) -> None:
         """Remove this store's tables (tests)."""
         self.metadata.drop_all(self.engine)
+
+
+def _add_kek_version_column(engine: Engine, patients: Table) -> None:
+    """Vaults made before KEK versions: their data keys are all wrapped by version 1."""
+    columns = {c["name"] for c in inspect(engine).get_columns(patients.name)}
+    if "kek_version" not in columns:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"ALTER TABLE {patients.name} ADD COLUMN kek_version INTEGER NOT NULL DEFAULT 1"
+            )
 
 
 def _as_dict(row: Any) -> dict[str, Any]:

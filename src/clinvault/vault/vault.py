@@ -15,18 +15,19 @@ import json
 import re
 import struct
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from clinvault import crypto
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
-from clinvault.errors import VaultError
+from clinvault.errors import PatientErased, VaultError
 from clinvault.keys import KeyRing
 from clinvault.settings import Settings
 from clinvault.vault.client import SourceRecord, Stored
 from clinvault.vault.dates import shift_text_dates
 from clinvault.vault.identifiers import KnownValue
+from clinvault.vault.keks import KekRing, KekStatus, Rotation
 from clinvault.vault.patient import PatientContext, content_hash
 from clinvault.vault.policy import Policy, load_policy
 from clinvault.vault.store import VAULT_STORES, PatientRow, QuarantineRow, VaultStore
@@ -65,6 +66,11 @@ class Vault:
         self._random = random
         self._shift_min_days = shift_min_days
         self._shift_max_days = shift_max_days
+        self._keks = KekRing(store, keys, random, clock)
+        self.allow_reingest = False
+        """Let ingest bring back a patient that was erased (``clinvault ingest --allow-reingest``)."""
+        self.reingested: list[str] = []
+        """Tokens of erased patients this vault re-created (the caller audits them)."""
 
     @classmethod
     def open(
@@ -157,19 +163,28 @@ class Vault:
         row = self._store.get_patient(token)
         if row is None:
             if create_ref is None:
+                if self._store.is_erased(token):
+                    raise PatientErased()
                 raise VaultError("unknown patient")
+            if self._store.is_erased(token):
+                if not self.allow_reingest:
+                    raise PatientErased()
+                self._store.remove_erasure(token)
+                self.reingested.append(token)
             dek = crypto.new_key(self._random)
             offset = self._new_offset()
+            version, wrapped = self._keks.wrap(token, dek)
             row = PatientRow(
                 patient_token=token,
                 source_hash=self._keys.blind_index("patient", create_ref),
-                wrapped_dek=self._sealer(self._keys.kek).seal(dek, f"dek|{token}".encode()),
+                wrapped_dek=wrapped,
                 offset_ct=self._sealer(dek).seal(str(offset).encode(), f"offset|{token}".encode()),
                 created_at=self._clock.now(),
+                kek_version=version,
             )
             self._store.put_patient(row)
             self._store.put_lookups([(row.source_hash, token)])
-        dek = self._sealer(self._keys.kek).open(row.wrapped_dek, f"dek|{token}".encode())
+        dek = self._keks.unwrap(row)
         sealer = self._sealer(dek)
         offset = int(sealer.open(row.offset_ct, f"offset|{token}".encode()))
         ctx = PatientContext(
@@ -202,9 +217,29 @@ class Vault:
     def known_values(self, patient_token: str) -> list[KnownValue]:
         return self.context_for_token(patient_token).known_values()
 
+    def is_erased(self, patient_token: str) -> bool:
+        return self._store.is_erased(patient_token)
+
     def erase(self, patient_token: str) -> int:
+        """Crypto-shred the patient: its wrapped data key and every row of it go (the erasure
+        is remembered by token, so re-ingest is refused); then the freed pages are reclaimed."""
+        if patient_token == self.patient_token(SHARED_SCOPE):
+            raise VaultError("the shared scope is not a patient and cannot be erased")
         with self._store.transaction():
-            return self._store.erase_patient(patient_token)
+            deleted = self._store.erase_patient(patient_token)
+            self._store.add_erasure(patient_token, self._clock.now())
+        self._store.compact()
+        return deleted
+
+    # -- key-encryption keys ------------------------------------------------------------------
+
+    def kek_status(self) -> list[KekStatus]:
+        return self._keks.status()
+
+    def rotate_kek(
+        self, *, batch: int = 200, progress: Callable[[int, int], None] | None = None
+    ) -> Rotation:
+        return self._keks.rotate(batch=batch, progress=progress)
 
     # -- resources ----------------------------------------------------------------------------
 
