@@ -1,7 +1,9 @@
 """Free-text PHI detection: names, dates, contacts, addresses, identifiers in notes.
 
 Use :func:`build_detector` with ``settings.phi``; the implementation is chosen by
-``settings.phi.backend`` through :data:`DETECTORS`. Detectors return
+``settings.phi.backend`` through :data:`DETECTORS`: ``presidio`` (presidio + spaCy + the
+clinical recognizers) or ``ensemble`` (that detector and the nursing-note rules, combined by
+a declared policy with precision rescue, :mod:`clinvault.phi.ensemble`). Detectors return
 :class:`~clinvault.phi.base.Span` lists; :func:`~clinvault.phi.pseudonymize.pseudonymize`
 turns them into vault tokens and shifted dates.
 """
@@ -20,7 +22,11 @@ from clinvault.registry import Registry
 from clinvault.settings import PhiSettings
 
 DETECTORS: Registry[PhiDetector] = Registry(
-    "PHI detector", {"presidio": "clinvault.phi.presidio_detector:PresidioDetector"}
+    "PHI detector",
+    {
+        "presidio": "clinvault.phi.presidio_detector:PresidioDetector",
+        "ensemble": "clinvault.phi.ensemble:build_ensemble",
+    },
 )
 
 
