@@ -102,6 +102,18 @@ def test_egress_guard_block_is_audited(services: Services, audit_log: AuditLog) 
     assert record.output_sha256 is None
 
 
+def test_a_streamed_ask_is_guarded_before_the_client_sees_it(
+    services: Services, audit_log: AuditLog
+) -> None:
+    unguarded = ScriptedLLM("never [1]")
+    service = services.get(unguarded)
+    with pytest.raises(EgressBlocked):
+        service.ask_stream(CLINICIAN, PATIENT, "Did she call from 617-555-0199 about her HbA1c?")
+    assert unguarded.prompts == []
+    record = _last_ask(audit_log)
+    assert (record.outcome, record.reason) == ("blocked", "egress-blocked")
+
+
 def test_retrieval_never_crosses_patients(service: AskService, cohort: Cohort) -> None:
     result = service.ask(CLINICIAN, f"Patient/{OTHER_ID}", "What is the latest HbA1c?")
     assert "9.9 %" in result.answer
