@@ -216,6 +216,19 @@ class AccessStore:
         with self._engine.connect() as connection:
             return bool(connection.execute(query).scalar())
 
+    def forget_patient(self, patient: str) -> int:
+        """Erasure: every grant and care-team link of this patient goes (the grants hold the
+        patient's reference sealed); returns rows deleted."""
+        patient_bidx = self._patient_bidx(patient_reference(patient))
+        deleted = 0
+        with write_transaction(self._engine) as connection:
+            for table in (self._tables.grants, self._tables.care_team):
+                result = connection.execute(
+                    delete(table).where(table.c.patient_bidx == patient_bidx)
+                )
+                deleted += result.rowcount
+        return deleted
+
     # Internals -------------------------------------------------------------------------------
 
     def _existing(self, user: str) -> Principal:

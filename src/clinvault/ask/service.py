@@ -185,6 +185,9 @@ class AskService:
             self._audit.append(trace.event("error", "invalid-patient-reference"))
             raise
         trace.patient = self._vault.patient_token(patient_ref)
+        if self._vault.is_erased(trace.patient):  # erased: nothing to authorize or retrieve
+            self._audit.append(trace.event("refused", "patient-erased"))
+            raise AccessDenied("patient-erased", "access refused: the patient's data was erased")
         with watch.stage("authorize"):
             decision = self._access.authorize(
                 principal,

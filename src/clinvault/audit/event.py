@@ -16,15 +16,17 @@ from typing import Literal
 
 from clinvault.errors import PrivacyError
 
-EventKind = Literal["ask", "access", "audit-view"]
+EventKind = Literal["ask", "access", "audit-view", "admin"]
 """``ask``: a question answered or refused; ``access``: an authorization decision;
-``audit-view``: an auditor decrypted the free-text fields of an audit record."""
+``audit-view``: an auditor decrypted the free-text fields of an audit record; ``admin``: an
+operator's lifecycle action (erasure, key rotation, consent, retention purge, re-ingest),
+named by its reason code."""
 
 Outcome = Literal["answered", "refused", "blocked", "error", "allowed", "aborted"]
 """``allowed`` is used by ``access`` and ``audit-view`` events only; ``aborted``: a streamed
 answer the client stopped reading before it ended."""
 
-EVENT_KINDS: tuple[EventKind, ...] = ("ask", "access", "audit-view")
+EVENT_KINDS: tuple[EventKind, ...] = ("ask", "access", "audit-view", "admin")
 OUTCOMES: tuple[Outcome, ...] = ("answered", "refused", "blocked", "error", "allowed", "aborted")
 
 PATIENT_TOKEN = re.compile(r"PT-[0-9A-F]{16}")

@@ -4,14 +4,18 @@ the index (legacy formats are translated to FHIR R4 at the edge, ``clinvault.int
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
+from clinvault.audit import AuditEvent
 from clinvault.cli.context import RichProgress, err, load_settings, out, reported_errors
 from clinvault.errors import UnusableInputError
 from clinvault.ingest.report import EXIT_UNUSABLE, IngestReport
+
+if TYPE_CHECKING:
+    from clinvault.runtime import Runtime
 
 
 def ingest(
@@ -22,14 +26,21 @@ def ingest(
             "HL7 v2 (.hl7/.txt): files or folders"
         ),
     ],
+    allow_reingest: Annotated[
+        bool,
+        typer.Option(
+            "--allow-reingest", help="bring back patients that were erased (each one audited)"
+        ),
+    ] = False,
 ) -> None:
     """Ingest FHIR R4, C-CDA or HL7 v2: originals sealed in the vault, pseudonymized chunks
-    indexed."""
+    indexed. Patients that were erased are refused unless ``--allow-reingest``."""
     settings = load_settings()
     from clinvault.runtime import Runtime
 
     with reported_errors(), Runtime.open(settings) as runtime:
         pipeline = runtime.ingest_pipeline()
+        runtime.vault.allow_reingest = allow_reingest
         progress = RichProgress("ingesting patients")
         pipeline.progress = progress
         try:
@@ -39,8 +50,24 @@ def ingest(
             raise typer.Exit(EXIT_UNUSABLE) from None
         finally:
             progress.stop()
+            audit_reingested(runtime)
     _print_report(report)
     raise typer.Exit(report.exit_status)
+
+
+def audit_reingested(runtime: Runtime) -> None:
+    """One audit record per erased patient this ingest brought back."""
+    for token in runtime.vault.reingested:
+        runtime.audit_log.append(
+            AuditEvent(
+                kind="admin",
+                principal="operator",
+                outcome="allowed",
+                reason="reingest-after-erasure",
+                role="operator",
+                patient=token,
+            )
+        )
 
 
 def _print_report(report: IngestReport) -> None:

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "clinvault.cli.audit",
     "clinvault.cli.deid",
     "clinvault.cli.mllp",
+    "clinvault.cli.keys",
+    "clinvault.cli.patient",
 )
 
 app = typer.Typer(
