@@ -78,8 +78,10 @@ def test_erase_removes_every_row_of_the_patient(store: SqlVaultStore) -> None:
 
 
 def test_quarantine_rows(store: SqlVaultStore) -> None:
-    store.add_quarantine(QuarantineRow(None, NOW, "Observation", "bad", b"w", b"r"))
+    row_id = store.add_quarantine(QuarantineRow(None, NOW, "Observation", b"", b"", b"", "PT-1"))
+    store.seal_quarantine(row_id, message_ct=b"m", where_ct=b"w", resource_ct=b"r")
     rows = store.quarantined()
     assert len(rows) == 1
-    assert rows[0].id is not None
-    assert rows[0].message == "bad"
+    assert rows[0].id == row_id
+    assert (rows[0].message_ct, rows[0].where_ct, rows[0].resource_ct) == (b"m", b"w", b"r")
+    assert rows[0].patient_token == "PT-1"

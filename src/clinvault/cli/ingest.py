@@ -80,16 +80,7 @@ def _print_report(report: IngestReport) -> None:
     table = Table(title="ingest")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for label, value in (
-        ("resources read", report.resources_seen),
-        ("resources stored (new or changed)", report.resources_stored),
-        ("resources unchanged", report.resources_unchanged),
-        ("patients updated", report.patients),
-        ("chunks indexed", report.chunks_indexed),
-        ("chunks refused by the leak gate", report.chunks_refused),
-        ("rejected (quarantined)", len(report.rejected)),
-        ("files skipped (no input format)", len(report.skipped_files)),
-    ):
+    for label, value in report.summary():
         table.add_row(label, str(value))
     out.print(table)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from clinvault.errors import PatientErased
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import (
     BadInput,
@@ -30,7 +29,7 @@ from clinvault.ingest import stages
 from clinvault.ingest.chunker import Chunker
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
-from clinvault.ingest.report import IngestReport, Problem
+from clinvault.ingest.report import IngestReport, Outcome, Problem
 from clinvault.ingest.stages import Changes, PatientBatch
 from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
@@ -91,16 +90,7 @@ class IngestPipeline:
             self.progress.advance()
         for patient_ref in sorted(by_patient):
             batch = _batch(patient_ref, by_patient[patient_ref], shared, linkage)
-            try:
-                self._ingest_patient(batch, report)
-            except PatientErased:
-                token = self.vault.patient_token(patient_ref)
-                report.rejected.append(
-                    Problem(f"patient {token}", "Patient", "the patient was erased; "
-                            "re-ingest needs --allow-reingest (audited)")
-                )  # fmt: skip
-                self.progress.advance()
-                continue
+            self._ingest_patient(batch, report)
             if self.care_team is not None and patient_ref in linkage.care_team:
                 self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
             self.progress.advance()
@@ -141,8 +131,8 @@ class IngestPipeline:
     def _reject(
         self, report: IngestReport, where: str, rtype: str, message: str, resource: Any
     ) -> None:
-        report.rejected.append(Problem(where, rtype, message))
         self.vault.quarantine(where, rtype, message, resource)
+        report.rejected.append(Problem(where, rtype, message, Outcome.QUARANTINED))
 
     # -- shared resources (no patient) --------------------------------------------------------
 
@@ -185,6 +175,7 @@ class IngestPipeline:
                         f"{refusal.chunk.resource_type} chunk {refusal.chunk.chunk_id}",
                         refusal.chunk.resource_type,
                         f"leak gate refused the chunk: it still holds a known {refusal.kind} identifier",
+                        Outcome.CHUNK_REFUSED,
                     )
                 )
             report.chunks_refused += len(gated.refused)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_UNUSABLE = 2
+
+
+class Outcome(StrEnum):
+    """What became of a rejected input: only ``QUARANTINED`` inputs were kept (sealed)."""
+
+    UNREADABLE = "unreadable"
+    """Not parsed into a resource (malformed JSON, wrong type): reported, nothing kept."""
+    QUARANTINED = "quarantined"
+    """A resource that failed validation: sealed in the vault's quarantine."""
+    CHUNK_REFUSED = "chunk-refused"
+    """A chunk the leak gate refused: not indexed (counted as ``chunks_refused``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +27,9 @@ class Problem:
     where: str
     resource_type: str
     message: str
+    outcome: Outcome = Outcome.UNREADABLE
+    """Defaults to the outcome that keeps nothing, so no problem is counted as kept unless
+    its caller quarantined it."""
 
 
 @dataclass
@@ -29,6 +44,28 @@ class IngestReport:
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     by_type: Counter[str] = field(default_factory=Counter)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for problem in self.rejected if problem.outcome is outcome)
+
+    @property
+    def quarantined(self) -> int:
+        """Inputs sealed in the vault's quarantine by this ingest."""
+        return self.count(Outcome.QUARANTINED)
+
+    def summary(self) -> list[tuple[str, int]]:
+        """The counts the CLI prints, each rejected input counted once under its outcome."""
+        return [
+            ("resources read", self.resources_seen),
+            ("resources stored (new or changed)", self.resources_stored),
+            ("resources unchanged", self.resources_unchanged),
+            ("patients updated", self.patients),
+            ("chunks indexed", self.chunks_indexed),
+            ("chunks refused by the leak gate", self.chunks_refused),
+            ("rejected (quarantined)", self.quarantined),
+            ("rejected (unreadable, nothing kept)", self.count(Outcome.UNREADABLE)),
+            ("files skipped (no input format)", len(self.skipped_files)),
+        ]
 
     @property
     def exit_status(self) -> int:

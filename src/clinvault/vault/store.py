@@ -62,12 +62,20 @@ class ResourceRow:
 
 @dataclass(frozen=True, slots=True)
 class QuarantineRow:
+    """A rejected input, sealed under the quarantine key with associated data binding each
+    ciphertext to its row id and patient token (:meth:`clinvault.vault.Vault.quarantine`)."""
+
     id: int | None
     created_at: datetime
     resource_type: str
-    message: str
+    message_ct: bytes | None
+    """``None`` only on rows written before messages were sealed (``message`` holds those)."""
     where_ct: bytes
     resource_ct: bytes
+    patient_token: str | None = None
+    """The patient the input names, where known (a keyed token, never a source id)."""
+    message: str = ""
+    """Plain message of rows written before messages were sealed; empty on sealed rows."""
 
 
 class VaultStore(Protocol):
@@ -116,7 +124,14 @@ class VaultStore(Protocol):
 
     def find_patients(self, lookup_hash: str) -> list[str]: ...
 
-    def add_quarantine(self, row: QuarantineRow) -> None: ...
+    def add_quarantine(self, row: QuarantineRow) -> int:
+        """Insert ``row`` (its ciphertexts may be placeholders); returns the new row's id."""
+
+    def seal_quarantine(
+        self, row_id: int, *, message_ct: bytes, where_ct: bytes, resource_ct: bytes
+    ) -> None:
+        """Write the ciphertexts sealed for the row's id (same transaction as the insert)."""
+
     def quarantined(self) -> list[QuarantineRow]: ...
 
     def counts(self) -> dict[str, int]: ...

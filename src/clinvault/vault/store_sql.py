@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from clinvault.db import make_engine
+from clinvault.errors import VaultError
 from clinvault.vault.store import KekRow, PatientRow, QuarantineRow, ResourceRow, TokenRow
 
 
@@ -91,9 +92,11 @@ def _tables(metadata: MetaData, prefix: str) -> dict[str, Table]:
             Column("id", Integer, primary_key=True, autoincrement=True),
             Column("created_at", DateTime(timezone=True), nullable=False),
             Column("resource_type", String(64), nullable=False),
-            Column("message", Text, nullable=False),
+            Column("message", Text, nullable=False),  # legacy plain message; "" when sealed
             Column("where_ct", LargeBinary, nullable=False),
             Column("resource_ct", LargeBinary, nullable=False),
+            Column("message_ct", LargeBinary, nullable=True),
+            Column("patient_token", String(32), nullable=True),
         ),
     }
 
@@ -107,6 +110,7 @@ class SqlVaultStore:
         self.t = _tables(self.metadata, prefix)
         self.metadata.create_all(self.engine)
         _add_kek_version_column(self.engine, self.t["patients"])
+        _add_quarantine_columns(self.engine, self.t["quarantine"])
         self._conn: Connection | None = None
         self._insert = (
             postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
@@ -343,11 +347,26 @@ class SqlVaultStore:
 
     # -- quarantine ---------------------------------------------------------------------------
 
-    def add_quarantine(self, row: QuarantineRow) -> None:
+    def add_quarantine(self, row: QuarantineRow) -> int:
         data = _as_dict(row)
         data.pop("id")
         with self._connection() as conn:
-            conn.execute(self.t["quarantine"].insert().values(**data))
+            result = conn.execute(self.t["quarantine"].insert().values(**data))
+        key = result.inserted_primary_key
+        if key is None:
+            raise VaultError("the quarantine row got no id")
+        return int(key[0])
+
+    def seal_quarantine(
+        self, row_id: int, *, message_ct: bytes, where_ct: bytes, resource_ct: bytes
+    ) -> None:
+        t = self.t["quarantine"]
+        with self._connection() as conn:
+            conn.execute(
+                update(t)
+                .where(t.c.id == row_id)
+                .values(message_ct=message_ct, where_ct=where_ct, resource_ct=resource_ct)
+            )
 
     def quarantined(self) -> list[QuarantineRow]:
         t = self.t["quarantine"]
@@ -378,6 +397,23 @@ def _add_kek_version_column(engine: Engine, patients: Table) -> None:
             conn.exec_driver_sql(
                 f"ALTER TABLE {patients.name} ADD COLUMN kek_version INTEGER NOT NULL DEFAULT 1"
             )
+
+
+def _add_quarantine_columns(engine: Engine, quarantine: Table) -> None:
+    """Vaults made before quarantine messages were sealed: their rows keep the plain message
+    (read as legacy rows) until the operator empties the quarantine."""
+    columns = {c["name"] for c in inspect(engine).get_columns(quarantine.name)}
+    missing = [
+        f"{name} {kind}"
+        for name, kind in (
+            ("message_ct", "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"),
+            ("patient_token", "VARCHAR(32)"),
+        )
+        if name not in columns
+    ]
+    with engine.begin() as conn:
+        for column in missing:
+            conn.exec_driver_sql(f"ALTER TABLE {quarantine.name} ADD COLUMN {column}")
 
 
 def _as_dict(row: Any) -> dict[str, Any]:

@@ -278,34 +278,58 @@ class Vault:
     # -- quarantine ---------------------------------------------------------------------------
 
     def quarantine(self, where: str, resource_type: str, message: str, resource: Any) -> None:
-        sealer = self._sealer(crypto.derive_key(self._keys.kek, QUARANTINE_KEY_INFO))
-        aad = b"quarantine"
+        """Keep a rejected input sealed: its place, message and content are each bound (AAD)
+        to the row's own id and the patient the input names where known, so a ciphertext
+        moved to another row, or a row re-attributed to another patient, no longer opens."""
+        patient = _named_patient(resource)
+        patient_tok = None if patient is None else self.patient_token(patient)
+        sealer = self._quarantine_sealer()
         row = QuarantineRow(
             id=None,
             created_at=self._clock.now(),
             resource_type=resource_type[:64],
-            message=message.replace(where, "<where>"),  # the place is stored sealed
-            where_ct=sealer.seal(where.encode(), aad + b"|where"),
-            resource_ct=sealer.seal(json.dumps(resource).encode(), aad + b"|resource"),
+            message_ct=b"",
+            where_ct=b"",
+            resource_ct=b"",
+            patient_token=patient_tok,
         )
         with self._store.transaction():
-            self._store.add_quarantine(row)
+            row_id = self._store.add_quarantine(row)
+            aad = _quarantine_aad(row_id, patient_tok)
+            self._store.seal_quarantine(
+                row_id,
+                # the place is returned on its own; the message does not repeat it
+                message_ct=sealer.seal(
+                    message.replace(where, "<where>").encode(), aad + b"|message"
+                ),
+                where_ct=sealer.seal(where.encode(), aad + b"|where"),
+                resource_ct=sealer.seal(json.dumps(resource).encode(), aad + b"|resource"),
+            )
 
     def quarantined(self) -> list[dict[str, Any]]:
-        sealer = self._sealer(crypto.derive_key(self._keys.kek, QUARANTINE_KEY_INFO))
+        sealer = self._quarantine_sealer()
         out = []
         for row in self._store.quarantined():
-            aad = b"quarantine"
+            if row.message_ct is None:  # written before rows were bound to their id
+                aad, message = b"quarantine", row.message
+            elif row.id is None:
+                raise VaultError("a stored quarantine row has no id")
+            else:
+                aad = _quarantine_aad(row.id, row.patient_token)
+                message = sealer.open(row.message_ct, aad + b"|message").decode()
             out.append(
                 {
                     "id": row.id,
                     "created_at": row.created_at.isoformat(),
                     "resource_type": row.resource_type,
-                    "message": row.message,
+                    "message": message,
                     "where": sealer.open(row.where_ct, aad + b"|where").decode(),
                 }
             )
         return out
+
+    def _quarantine_sealer(self) -> crypto.Sealer:
+        return self._sealer(crypto.derive_key(self._keys.kek, QUARANTINE_KEY_INFO))
 
     # -- free text and re-identification ------------------------------------------------------
 
@@ -367,6 +391,25 @@ class Vault:
             if row.resource_type == "Patient":
                 return ctx.open_row(row)
         return None
+
+
+def _quarantine_aad(row_id: int, patient_tok: str | None) -> bytes:
+    return f"quarantine|{row_id}|{patient_tok or '-'}".encode()
+
+
+def _named_patient(resource: Any) -> str | None:
+    """``Patient/<id>`` that a rejected resource is or names (subject/patient), if any."""
+    if not isinstance(resource, Mapping):
+        return None
+    if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
+        return f"Patient/{resource['id']}"
+    for key in ("subject", "patient"):
+        ref = resource.get(key)
+        if isinstance(ref, Mapping) and isinstance(ref.get("reference"), str):
+            reference: str = ref["reference"]
+            if reference.startswith("Patient/") and len(reference) > len("Patient/"):
+                return reference
+    return None
 
 
 def _patient_ref(source_ref: str) -> str:
