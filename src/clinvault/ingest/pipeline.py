@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from clinvault.errors import PatientErased
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import (
     BadInput,
@@ -90,7 +91,16 @@ class IngestPipeline:
             self.progress.advance()
         for patient_ref in sorted(by_patient):
             batch = _batch(patient_ref, by_patient[patient_ref], shared, linkage)
-            self._ingest_patient(batch, report)
+            try:
+                self._ingest_patient(batch, report)
+            except PatientErased:
+                token = self.vault.patient_token(patient_ref)
+                report.rejected.append(
+                    Problem(f"patient {token}", "Patient", "the patient was erased; "
+                            "re-ingest needs --allow-reingest (audited)")
+                )  # fmt: skip
+                self.progress.advance()
+                continue
             if self.care_team is not None and patient_ref in linkage.care_team:
                 self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
             self.progress.advance()
