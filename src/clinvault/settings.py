@@ -60,6 +60,9 @@ class VaultSettings(BaseModel):
     )
     date_shift_min_days: int = 30
     date_shift_max_days: int = 365
+    tls_ca: Path | None = Field(default=None, description="remote vault (url https://...): CA file")
+    tls_cert: Path | None = Field(default=None, description="remote vault: this caller's cert")
+    tls_key: Path | None = Field(default=None, description="remote vault: this caller's key")
 
 
 class EmbedderSettings(BaseModel):
