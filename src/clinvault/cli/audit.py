@@ -3,7 +3,11 @@ accesses, export the log as FHIR (AuditEvent/Provenance NDJSON) and review a pat
 
 Questions and break-glass reasons stay encrypted unless ``--as-user`` names a principal with
 the ``auditor`` role; each such reveal is itself appended to the log. ``--as-user`` is the
-operator's claim: this command runs with direct access to the key and the databases.
+operator's claim, not an authentication: this command runs as the operator, with direct access
+to the key and the databases. So ``show`` and ``break-glass`` audit every such claim first,
+naming the operating-system user (from the process's real uid, not the environment) as the
+actor beside the claimed principal (an ``admin`` record ``cli-acting-as``; refused when no such
+principal exists).
 """
 
 from __future__ import annotations
@@ -32,7 +36,12 @@ EXIT_BROKEN = 1
 EXIT_NOT_FOUND = 1
 
 AsUser = Annotated[
-    str | None, typer.Option("--as-user", help="act as this principal (auditors see questions)")
+    str | None,
+    typer.Option(
+        "--as-user",
+        help="act as this principal (auditors see questions); a claim the operator makes, not a "
+        "login: the OS user running this command is audited as the actor",
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON")]
 
@@ -111,7 +120,7 @@ def show(
         if record is None:
             err.print("[red]error:[/red] no audit record has that response id")
             raise typer.Exit(EXIT_NOT_FOUND)
-        view = _disclosed(log, record, _viewer(settings, as_user))
+        view = _disclosed(log, record, _viewer(settings, log, as_user, record.response_id))
         _print([view], as_json, single=True)
 
 
@@ -128,7 +137,7 @@ def break_glass(as_json: AsJson = False, as_user: AsUser = None) -> None:
     """List every break-glass access; reasons are decrypted only for auditors."""
     settings = load_settings()
     with reported_errors(), _audit_log(settings) as log:
-        viewer = _viewer(settings, as_user)
+        viewer = _viewer(settings, log, as_user)
         _print([_disclosed(log, r, viewer) for r in log.break_glass_records()], as_json)
 
 
@@ -143,15 +152,44 @@ def _audit_log(settings: Settings) -> Iterator[AuditLog]:
         yield runtime.audit_log
 
 
-def _viewer(settings: Settings, user: str | None) -> Principal | str:
-    """The acting principal, or the code saying why there is none."""
+def _viewer(
+    settings: Settings, log: AuditLog, user: str | None, viewed: str | None = None
+) -> Principal | str:
+    """The principal the operator claims to act as, or the code saying why there is none.
+    The claim is audited first, the OS user as the actor (see the module docstring)."""
     if user is None:
         return "no-principal"
+    from clinvault.audit import AuditEvent
     from clinvault.runtime import Runtime
 
     with Runtime.open(settings) as runtime:
         principal = runtime.access_store.principal(user)
+    log.append(
+        AuditEvent(
+            kind="admin",
+            principal=_printable(f"os-user:{operating_system_user()} as {user}")[:256],
+            role="operator",
+            outcome="allowed" if principal is not None else "refused",
+            reason="cli-acting-as",
+            related_response_id=viewed,
+        )
+    )
     return principal or "unknown-principal"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def operating_system_user() -> str:
+    """The login of the process's real uid (``LOGNAME``/``USER`` can be set by anyone)."""
+    import pwd
+
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
 
 
 def _disclosed(log: AuditLog, record: AuditRecord, viewer: Principal | str) -> dict[str, Any]:
