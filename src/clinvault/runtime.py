@@ -184,7 +184,12 @@ class Runtime:
     @property
     def access(self) -> AccessControl:
         store, audit = self.access_store, self.audit_log
-        return self._part("access", lambda: AccessControl(store, audit), None)
+        over_consent = self.settings.access.break_glass_over_consent
+        return self._part(
+            "access",
+            lambda: AccessControl(store, audit, break_glass_over_consent=over_consent),
+            None,
+        )
 
     @property
     def llm(self) -> LLMClient:

@@ -292,6 +292,11 @@ class AccessSettings(BaseModel):
         default=None,
         description="principals, grants, care teams; default: sqlite under CLINVAULT_HOME/access",
     )
+    break_glass_over_consent: bool = Field(
+        default=True,
+        description="a clinician's break-glass for treatment overrides a patient's denial of "
+        "all use (flagged); a denial of research is never overridden",
+    )
 
 
 JwtAlgorithm = Literal["RS256", "ES256", "HS256"]

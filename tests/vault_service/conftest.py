@@ -58,10 +58,12 @@ def _clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def spawn_vault(tmp: Path, *extra: str) -> VaultProcess:
-    """Start the service (not waiting for it): see :func:`wait_ready`."""
-    home = tmp / "vault-home"
-    home.mkdir(mode=0o700)
+def spawn_vault(tmp: Path, *extra: str, home: Path | None = None) -> VaultProcess:
+    """Start the service (not waiting for it): see :func:`wait_ready`. ``home``: serve an
+    existing home's vault (default: a new, empty one under ``tmp``)."""
+    if home is None:
+        home = tmp / "vault-home"
+        home.mkdir(mode=0o700)
     pki = make_dev_pki(home / "certs", clients=(*CALLERS, "stranger"))
     port = free_port()
     log = tmp / "vault-service.log"
@@ -92,8 +94,8 @@ def wait_ready(running: VaultProcess) -> VaultProcess:
             time.sleep(0.2)
 
 
-def start_vault(tmp: Path, *extra: str) -> VaultProcess:
-    return wait_ready(spawn_vault(tmp, *extra))
+def start_vault(tmp: Path, *extra: str, home: Path | None = None) -> VaultProcess:
+    return wait_ready(spawn_vault(tmp, *extra, home=home))
 
 
 def stop_vault(running: VaultProcess) -> None:

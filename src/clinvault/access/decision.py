@@ -16,14 +16,22 @@ clinician               TREAT, ETREAT, HOPERAT    no         no           no-rel
 ======================  ========================  =========  ===========  ======================
 
 A standing relationship wins over break-glass: the access is then not flagged.
+
+Then the patient's consent (:mod:`clinvault.access.consent`), for an access the table allows:
+a denial of research refuses research use (``consent-denied``; break-glass never overrides
+it); a denial of all use refuses every purpose (``consent-denied``), except that a clinician's
+break-glass for treatment overrides it when the policy allows (``break-glass-over-consent``,
+flagged). Either way the decision names the Consent (its resource token) for the audit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from clinvault.access.consent import ConsentDeny, applicable
 from clinvault.access.principal import TREATMENT_PURPOSES, Principal, Purpose, Role
 
 Relationship = Literal["grant", "care-team", "break-glass"]
@@ -41,6 +49,8 @@ class Reason(StrEnum):
     PURPOSE_NOT_PERMITTED = "purpose-not-permitted"
     NO_RELATIONSHIP = "no-relationship"
     BREAK_GLASS_REASON_REQUIRED = "break-glass-reason-required"
+    CONSENT_DENIED = "consent-denied"
+    BREAK_GLASS_OVER_CONSENT = "break-glass-over-consent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,8 @@ class Decision:
     """Set only when the access was granted by break-glass; free text, audited encrypted."""
     audit_response_id: str | None = None
     """The audit record of this decision, once written."""
+    consent: str | None = None
+    """Resource token of the Consent that refused this access, or that break-glass overrode."""
 
     @property
     def break_glass(self) -> bool:
@@ -66,8 +78,48 @@ def decide(
     purpose: str,
     standing: Literal["grant", "care-team"] | None,
     break_glass_reason: str | None = None,
+    *,
+    consents: Sequence[ConsentDeny] = (),
+    break_glass_over_consent: bool = True,
 ) -> Decision:
-    """Apply the policy table above; ``standing`` is the principal's relationship, if any."""
+    """Apply the policy table above, then the patient's consent (see the module docstring);
+    ``standing`` is the principal's relationship, if any."""
+    decision = _decide_role(principal, purpose, standing, break_glass_reason)
+    if not decision.allowed or principal is None:
+        return decision
+    research_use = decision.reason == Reason.PSEUDONYMOUS_ONLY
+    deny = applicable(consents, purpose, research_use=research_use)
+    if deny is None:
+        return decision
+    reason = (break_glass_reason or "").strip()
+    if (
+        deny.scope == "all"
+        and not research_use
+        and reason
+        and break_glass_over_consent
+        and purpose in TREATMENT_PURPOSES
+    ):
+        return Decision(
+            True,
+            True,
+            Reason.BREAK_GLASS_OVER_CONSENT,
+            "break-glass",
+            purpose,
+            decision.role,
+            break_glass_reason,
+            consent=deny.consent,
+        )
+    return Decision(
+        False, False, Reason.CONSENT_DENIED, None, purpose, decision.role, consent=deny.consent
+    )
+
+
+def _decide_role(
+    principal: Principal | None,
+    purpose: str,
+    standing: Literal["grant", "care-team"] | None,
+    break_glass_reason: str | None = None,
+) -> Decision:
     role = principal.role if principal else None
 
     def refuse(reason: Reason) -> Decision:

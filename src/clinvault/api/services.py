@@ -22,7 +22,7 @@ from clinvault.keys import KeyRing
 from clinvault.llm import LLMClient
 from clinvault.runtime import Runtime
 from clinvault.settings import AuthSettings, Settings
-from clinvault.vault import Vault
+from clinvault.vault import VaultClient
 
 
 @dataclass
@@ -36,7 +36,7 @@ class ApiServices:
         fails at startup, not on the first request); ``llm`` replaces the configured client."""
         runtime = Runtime.open(settings, llm=llm)
         try:
-            runtime.vault, runtime.index, runtime.access, runtime.llm  # noqa: B018
+            runtime.vault_client, runtime.index, runtime.access, runtime.llm  # noqa: B018
             return cls(runtime, verifier_for(settings.auth, runtime.keys))
         except BaseException:
             runtime.close()
@@ -60,8 +60,8 @@ class ApiServices:
         return self.runtime.settings
 
     @property
-    def vault(self) -> Vault:
-        return self.runtime.vault
+    def vault(self) -> VaultClient:
+        return self.runtime.vault_client
 
     @property
     def embedder(self) -> Embedder:

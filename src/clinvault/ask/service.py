@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from clinvault.access import AccessControl, Decision
-from clinvault.access.control import INVALID_USER_NAME
+from clinvault.access.consent import ConsentDeny, consent_denies
+from clinvault.access.control import INVALID_USER_NAME, consent_citation
 from clinvault.access.principal import USER_NAME
 from clinvault.access.refs import patient_reference
 from clinvault.ask.audit_events import AskTrace, sha256_of_messages, sha256_of_text
@@ -195,12 +196,20 @@ class AskService:
                 purpose,
                 patient_token=trace.patient,
                 break_glass_reason=break_glass_reason,
+                consents=self._consents(trace.patient),
             )
         trace.decision = decision
+        trace.citations = list(consent_citation(decision))
         if not decision.allowed:
             self._audit.append(trace.event("refused", decision.reason.value))
             raise AccessDenied(decision.reason.value, f"access refused: {decision.reason.value}")
         return trace, watch, decision
+
+    def _consents(self, patient: str) -> list[ConsentDeny]:
+        """The patient's consent denials, read before anything is retrieved."""
+        if not self._vault.has_patient(patient):
+            return []
+        return consent_denies(self._vault.consent_resources(patient), self._vault.resource_token)
 
     @contextmanager
     def _audited(self, trace: AskTrace) -> Iterator[None]:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "clinvault.cli.mllp",
     "clinvault.cli.keys",
     "clinvault.cli.patient",
+    "clinvault.cli.consent",
     "clinvault.cli.vault",
 )
 

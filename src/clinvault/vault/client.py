@@ -127,6 +127,9 @@ class VaultClient(Protocol):
     def known_values(self, patient_token: str) -> list[KnownValue]:
         """The patient's known identifiers, in clear (for guards and leak checks)."""
 
+    def consent_resources(self, patient_token: str) -> list[dict[str, Any]]:
+        """The patient's Consent resources (read at ask time, before retrieval)."""
+
     # -- resources --------------------------------------------------------------------------
 
     def source_record(self, resource_token: str) -> SourceRecord | None:

@@ -217,6 +217,14 @@ class Vault:
     def known_values(self, patient_token: str) -> list[KnownValue]:
         return self.context_for_token(patient_token).known_values()
 
+    def consent_resources(self, patient_token: str) -> list[dict[str, Any]]:
+        """The patient's sealed Consent resources (only those rows are opened)."""
+        rows = [r for r in self._store.resources_of(patient_token) if r.resource_type == "Consent"]
+        if not rows:
+            return []
+        ctx = self._sealed(patient_token)
+        return [ctx.open_row(row) for row in rows]
+
     def is_erased(self, patient_token: str) -> bool:
         return self._store.is_erased(patient_token)
 

@@ -191,7 +191,8 @@ def _invoke(protocol: type, target: object, method: str, args: dict[str, Any]) -
     """Call ``target.method`` with ``args`` named as in the protocol's signature (the
     implementation may name its parameters differently); unknown or missing arguments are a
     ``TypeError``."""
-    bound = inspect.signature(getattr(protocol, method)).bind(None, **args)
+    spec = getattr(protocol, method, None) or getattr(type(target), method)
+    bound = inspect.signature(spec).bind(None, **args)
     result = getattr(target, method)(*bound.args[1:], **bound.kwargs)
     return wire.encode(wire.RETURNS.get(method, "plain"), result)
 

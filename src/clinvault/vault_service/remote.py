@@ -31,6 +31,11 @@ from clinvault.vault.identifiers import KnownValue
 from clinvault.vault_service import wire
 
 
+def is_remote_vault(settings: Settings) -> bool:
+    """Whether ``vault.url`` names a vault service (``https://…``) rather than a database."""
+    return (settings.vault.url or "").startswith("https://")
+
+
 class RemoteVaultClient:
     """A ``VaultClient`` talking to ``clinvault vault serve``."""
 
@@ -137,6 +142,11 @@ class RemoteVaultClient:
 
     def known_values(self, patient_token: str) -> list[KnownValue]:
         result: list[KnownValue] = self._call("known_values", patient_token=patient_token)
+        return result
+
+    def consent_resources(self, patient_token: str) -> list[dict[str, Any]]:
+        """The patient's Consent resources (the ask path reads their denials)."""
+        result: list[dict[str, Any]] = self._call("consent_resources", patient_token=patient_token)
         return result
 
     # -- resources -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ CLIENT_METHODS: frozenset[str] = frozenset(
         "patient_resource",
         "patient_resources",
         "known_values",
+        "consent_resources",
         "source_record",
         "source_reference",
         "pseudonymize_resource",
@@ -69,7 +70,14 @@ RETURNS: Mapping[str, str] = {
 """Methods whose answers are not JSON as they are; every other answer is."""
 
 REVEALING: frozenset[str] = frozenset(
-    {"reidentify", "source_record", "patient_resource", "patient_resources", "known_values"}
+    {
+        "reidentify",
+        "source_record",
+        "patient_resource",
+        "patient_resources",
+        "known_values",
+        "consent_resources",
+    }
 )
 """Calls that hand out real patient data: each is audited in the vault's own chain."""
 
