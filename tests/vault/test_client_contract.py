@@ -319,3 +319,53 @@ def test_answers_are_plain_data(client: VaultClient) -> None:
     ]
     for answer in answers:
         assert pickle.loads(pickle.dumps(answer)) == answer  # noqa: S301 - our own bytes
+
+
+# -- patient merges (HL7 A40, FHIR Patient.link replaced-by) -------------------------------------
+
+MERGED_REF = "Patient/pat-okafor-old"
+MERGED_PATIENT = {"resourceType": "Patient", "id": "pat-okafor-old", "active": False}
+MERGED_OBSERVATION = {**OBSERVATION, "id": "obs-old", "subject": {"reference": MERGED_REF}}
+
+
+def test_a_merged_patient_resolves_to_the_survivor(client: VaultClient) -> None:
+    survivor = _record(client)
+    with client.transaction():
+        session = client.patient_session(MERGED_REF)
+        session.seal(MERGED_REF, MERGED_PATIENT)
+        session.seal("Observation/obs-old", MERGED_OBSERVATION)
+        session.flush()
+    merged = session.patient_token
+    assert merged != survivor
+    moved = client.merge_patients(REF, MERGED_REF)
+    assert sorted(r["id"] for r in moved) == ["obs-old", "pat-okafor-old"]
+    assert pickle.loads(pickle.dumps(moved)) == moved  # noqa: S301 - our own bytes
+    assert client.patient_token(MERGED_REF) == survivor
+    assert client.patient_token("pat-okafor-old") == survivor
+    assert client.find_patient("patient", MERGED_REF) == [survivor]
+    assert not client.has_patient(merged)  # the survivor keeps the only record
+    assert not client.is_erased(merged)
+    assert client.patient_tokens().count(survivor) == 1
+    assert merged not in client.patient_tokens()
+    assert client.source_record(client.resource_token("Observation/obs-old")) is None
+    assert client.patient_resource(survivor) == PATIENT
+    with client.transaction():  # a later session for the merged id is the survivor's
+        assert client.patient_session(MERGED_REF).patient_token == survivor
+    assert client.merge_patients(REF, MERGED_REF) == []  # replay: nothing more
+
+
+def test_merges_chain_and_need_a_stored_survivor(client: VaultClient) -> None:
+    survivor = _record(client)
+    with pytest.raises(VaultError):
+        client.merge_patients("Patient/nobody", REF)
+    assert client.patient_token(REF) == survivor  # the refused merge changed nothing
+    assert client.merge_patients(REF, "Patient/a") == []  # never stored: the link alone
+    with client.transaction():
+        session = client.patient_session("Patient/c")
+        session.seal("Patient/c", {"resourceType": "Patient", "id": "c"})
+        session.flush()
+    client.merge_patients("Patient/c", REF)
+    assert client.patient_token("Patient/a") == session.patient_token  # a -> okafor -> c
+    assert client.patient_token(REF) == session.patient_token
+    with pytest.raises(VaultError):
+        client.merge_patients(SHARED_SCOPE, "Patient/c")

@@ -176,6 +176,12 @@ class VaultClient(Protocol):
 
     def quarantined(self) -> list[dict[str, Any]]: ...
 
+    def merge_patients(self, survivor_ref: str, merged_ref: str) -> list[dict[str, Any]]:
+        """Merge ``Patient/<merged>`` into ``Patient/<survivor>`` (which must be stored): the
+        merged id resolves to the survivor's token from then on; the merged patient's record
+        is removed and its original resources returned, to be filed under the survivor in
+        the same transaction. ``[]`` when already merged."""
+
     # -- administration ---------------------------------------------------------------------
 
     def erase(self, patient_token: str) -> int:

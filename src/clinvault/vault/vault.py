@@ -44,6 +44,9 @@ SHARED_SCOPE = "shared"
 
 QUARANTINE_KEY_INFO = "clinvault/quarantine/v1"
 
+MAX_MERGE_CHAIN = 16
+"""How many successive merges (A into B, B into C …) a patient token lookup follows."""
+
 
 class Vault:
     """The in-process vault (see :class:`~clinvault.vault.client.VaultClient`)."""
@@ -108,7 +111,16 @@ class Vault:
     # -- names --------------------------------------------------------------------------------
 
     def patient_token(self, source_ref: str) -> str:
-        return patient_token(self._keys.token, _patient_ref(source_ref))
+        """``PT-…`` of a patient; a patient merged into another resolves to the survivor."""
+        return self._resolve_merged(patient_token(self._keys.token, _patient_ref(source_ref)))
+
+    def _resolve_merged(self, token: str) -> str:
+        for _ in range(MAX_MERGE_CHAIN):
+            survivor = self._store.find_patients(self._keys.blind_index("merged", token))
+            if not survivor:
+                return token
+            token = survivor[0]
+        raise VaultError("patient merges form a chain too long to follow")
 
     def resource_token(self, source_ref: str) -> str:
         return resource_token(self._keys.token, source_ref)
@@ -203,7 +215,12 @@ class Vault:
     def find_patient(self, kind: str, value: str) -> list[str]:
         """Patient tokens for an identifier (``MRN``, ``SSN``) or a source ``patient`` ref."""
         if kind == "patient":
-            return self._store.find_patients(self._keys.blind_index("patient", _patient_ref(value)))
+            ref = _patient_ref(value)
+            found = self._store.find_patients(self._keys.blind_index("patient", ref))
+            survivor = self.patient_token(ref)  # a merged patient: the survivor
+            if not found and survivor != patient_token(self._keys.token, ref):
+                return [survivor] if self.has_patient(survivor) else []
+            return found
         return self._store.find_patients(self._keys.blind_index(kind, normalize(value)))
 
     def patient_of(self, source_ref: str) -> str | None:
@@ -227,6 +244,36 @@ class Vault:
 
     def is_erased(self, patient_token: str) -> bool:
         return self._store.is_erased(patient_token)
+
+    def merge_patients(self, survivor_ref: str, merged_ref: str) -> list[dict[str, Any]]:
+        """The merged patient (HL7 A40/A34, FHIR ``Patient.link`` replaced-by) becomes the
+        survivor: the merged id resolves to the survivor's token from now on (``patient_token``,
+        ``find_patient("patient", …)``), and the merged patient's own record (data key and
+        rows) is removed, its original resources returned for the caller to file under the
+        survivor in the same transaction (without it they would be lost). Nothing is
+        remembered as erased. A merge already made returns ``[]``."""
+        survivor = self.patient_token(survivor_ref)
+        merged = self.patient_token(merged_ref)
+        if survivor == merged:
+            return []
+        if not self.has_patient(survivor):
+            raise VaultError("the surviving patient is not in the vault")
+        if merged == self.patient_token(SHARED_SCOPE):
+            raise VaultError("the shared scope is not a patient and cannot be merged")
+        moved: list[dict[str, Any]] = []
+        # patients merged into ``merged`` earlier: their links pointed at its token, which
+        # the removal below deletes with its other look-ups, so they are re-pointed
+        earlier = self._store.find_patients(self._keys.blind_index("merged-into", merged))
+        with self._store.transaction():
+            if self.has_patient(merged):
+                moved = self.patient_resources(merged)
+                self._store.erase_patient(merged)
+            links: list[tuple[str, str]] = []
+            for gone in dict.fromkeys([merged, *earlier]):
+                links.append((self._keys.blind_index("merged", gone), survivor))
+                links.append((self._keys.blind_index("merged-into", survivor), gone))
+            self._store.put_lookups(links)
+        return moved
 
     def erase(self, patient_token: str) -> int:
         """Crypto-shred the patient: its wrapped data key and every row of it go (the erasure
