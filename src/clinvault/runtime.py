@@ -23,13 +23,14 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, cast
 
 from clinvault.access import AccessControl, AccessStore
 from clinvault.ask.retrieval import Retriever
 from clinvault.ask.service import AskService
 from clinvault.audit import AuditLog
 from clinvault.clock import Clock, RandomBytes, system_random
+from clinvault.errors import ConfigError
 from clinvault.index import open_embedder, open_index
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest.care_team import CareTeamRecorder
@@ -40,7 +41,8 @@ from clinvault.llm import LLMClient
 from clinvault.llm.clients import open_llm_client
 from clinvault.phi import PhiDetector, build_detector
 from clinvault.settings import Settings
-from clinvault.vault import Vault
+from clinvault.vault import Vault, VaultClient
+from clinvault.vault_service.remote import RemoteVaultClient, is_remote_vault
 
 T = TypeVar("T")
 
@@ -146,11 +148,29 @@ class Runtime:
 
     @property
     def vault(self) -> Vault:
+        """The in-process vault; a ``ConfigError`` when ``vault.url`` names a vault service
+        (this process then holds no vault: use :attr:`vault_client`)."""
+        if is_remote_vault(self.settings):
+            raise ConfigError(
+                "this command needs the in-process vault, but vault.url names a vault service"
+            )
         return self._part(
             "vault",
             lambda: self._vault_opener(self.settings, self.keys, self._clock, self._random),
             Vault.close,
         )
+
+    @property
+    def vault_client(self) -> VaultClient:
+        """The vault as a :class:`VaultClient`: the vault service (mutual TLS) when
+        ``vault.url`` is ``https://…``, else the in-process vault."""
+        if is_remote_vault(self.settings):
+            return self._part(
+                "vault_client",
+                lambda: RemoteVaultClient.open(self.settings),
+                RemoteVaultClient.close,
+            )
+        return self.vault
 
     @property
     def embedder(self) -> Embedder:
@@ -222,7 +242,9 @@ class Runtime:
         builds one per request with a retriever scoped to the token's SMART scopes.
         ``service`` is for the evaluation's privacy ablation only."""
         return service(
-            vault=self.vault,
+            # AskService is typed with the in-process Vault; it calls VaultClient methods
+            # (and consent_resources), which RemoteVaultClient serves too
+            vault=cast(Vault, self.vault_client),
             retriever=retriever or self.retriever(),
             llm=self.llm,
             access=self.access,
