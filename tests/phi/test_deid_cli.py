@@ -112,3 +112,39 @@ def test_pin_model_prints_pins_that_verify() -> None:
     pins = PhiSettings().model_pins_file
     assert pins is not None
     assert result.stdout.strip() in pins.read_text()
+
+
+def test_eval_nursing_compares_members_ensemble_and_baseline(
+    monkeypatch: pytest.MonkeyPatch, detector: PhiDetector, app: typer.Typer
+) -> None:
+    from clinvault.phi.ensemble import EnsembleDetector
+    from clinvault.phi.nursing_rules import NursingRulesDetector
+    from clinvault.phi.safe_words import SafeWords
+
+    def session_ensemble(cls: type[EnsembleDetector], _settings: object) -> EnsembleDetector:
+        safe = SafeWords.packaged()
+        return cls([("presidio", detector), ("rules", NursingRulesDetector(safe))], safe)
+
+    monkeypatch.setattr(EnsembleDetector, "from_settings", classmethod(session_ensemble))
+    args = ["deid", "eval", "--format", "nursing", "--notes", "4", "--no-baseline"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["detector"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"presidio", "rules", "ensemble"}
+    ensemble = rows["ensemble"]
+    assert ensemble["recall"]["overall"]["support"] > 10
+    assert (
+        ensemble["recall"]["overall"]["recall"] >= rows["presidio"]["recall"]["overall"]["recall"]
+    )
+    assert 0 < ensemble["utility"]["share_kept"] <= 1
+    assert ensemble["notes_per_second"] > 0
+    table = CliRunner().invoke(app, [*args, "--held-back"])
+    assert table.exit_code == 0, table.output
+    assert "held-back slice" in table.stdout
+    assert "clinical terms kept" in table.stdout
+
+
+def test_eval_needs_a_path_except_for_nursing(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["deid", "eval", "--format", "presidio"])
+    assert result.exit_code == 2
+    assert "path" in result.output

@@ -124,3 +124,19 @@ def test_a_failing_member_refuses_the_text(member: object) -> None:
     assert "rules" in str(caught.value)
     assert caught.value.__cause__ is None  # the member's own message may quote the text
     assert caught.value.__context__ is None or caught.value.__suppress_context__
+
+
+@pytest.mark.slow
+def test_settings_choose_the_ensemble_backend() -> None:
+    from clinvault.phi import build_detector
+    from clinvault.settings import PhiSettings
+
+    detector = build_detector(PhiSettings(backend="ensemble"))
+    assert isinstance(detector, EnsembleDetector)
+    assert [name for name, _ in detector.members] == ["presidio", "rules"]
+    spans = detector.detect("NPN 7p-7a: to MICU from OSH. wife mary called, pager 41234. --JD RN")
+    hidden = " | ".join(s.text for s in spans)
+    for phi in ("mary", "41234", "JD"):
+        assert phi in hidden
+    for clinical in ("NPN", "7p", "MICU", "OSH", "RN"):
+        assert clinical not in hidden

@@ -159,7 +159,7 @@ def test_known_identifiers_win_over_the_allow_list(detector: PhiDetector) -> Non
 
 
 def test_registry_knows_presidio_and_refuses_unknown_backends() -> None:
-    assert DETECTORS.names() == ["presidio"]
+    assert DETECTORS.names() == ["ensemble", "presidio"]
     with pytest.raises(ConfigError, match="unknown PHI detector backend"):
         DETECTORS.create("regex-only", PhiSettings())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +14,12 @@ from rich.table import Table
 
 from clinvault.cli.context import load_settings, out, reported_errors
 from clinvault.phi import build_detector
-from clinvault.phi.base import Tokenizer
+from clinvault.phi.base import PhiDetector, PhiType, Tokenizer
+from clinvault.phi.evaluation.compare import Scored
 from clinvault.phi.evaluation.metrics import EvaluationReport, evaluate
 from clinvault.phi.evaluation.report import report_json
 from clinvault.phi.pseudonymize import PseudonymizedText, RedactingTokenizer, pseudonymize
+from clinvault.settings import PhiSettings
 
 deid_app = typer.Typer(
     help="Find and replace PHI in free text; measure the detector.", no_args_is_help=True
@@ -26,6 +29,7 @@ deid_app = typer.Typer(
 class EvalFormat(StrEnum):
     presidio = "presidio"
     synth = "synth"
+    nursing = "nursing"
 
 
 def _patient_reference(patient: str) -> str:
@@ -109,8 +113,11 @@ def render_report(report: EvaluationReport) -> list[Table]:
 @deid_app.command("eval")
 def eval_command(
     path: Annotated[
-        Path, typer.Argument(help="presidio-research JSON file, or a synth cohort folder")
-    ],
+        Path | None,
+        typer.Argument(
+            help="presidio-research JSON file, or a synth cohort folder (not for --format nursing)"
+        ),
+    ] = None,
     fmt: Annotated[
         EvalFormat, typer.Option("--format", help="dataset format")
     ] = EvalFormat.presidio,
@@ -124,9 +131,28 @@ def eval_command(
             help="synth: give the detector the identifiers the record lists, as ingest does"
         ),
     ] = True,
+    notes: Annotated[
+        int, typer.Option(min=1, help="nursing: how many generated notes to score")
+    ] = 200,
+    held_back: Annotated[
+        bool, typer.Option("--held-back", help="nursing: the held-back seeds (never tuned on)")
+    ] = False,
+    baseline: Annotated[
+        bool, typer.Option(help="nursing: also score presidio out of the box")
+    ] = True,
 ) -> None:
-    """Precision, recall and F2 of the PHI detector per type and overall."""
+    """Precision, recall and F2 of the PHI detector per type and overall.
+
+    ``--format nursing`` scores generated nursing notes instead: span recall per category
+    and character precision, for each ensemble member, the ensemble and presidio out of the
+    box, with clinical-term survival (utility) and notes per second."""
     settings = load_settings()
+    if fmt is EvalFormat.nursing:
+        _nursing_eval(settings.phi, notes, held_back=held_back, baseline=baseline, as_json=as_json)
+        return
+    if path is None:
+        out.print("[red]error:[/] a dataset path is needed for this format")
+        raise typer.Exit(2)
     with reported_errors():
         if fmt is EvalFormat.presidio:
             from clinvault.phi.evaluation.presidio_research import (
@@ -145,6 +171,78 @@ def eval_command(
         return
     for table in render_report(report):
         out.print(table)
+
+
+def _nursing_eval(
+    settings: PhiSettings, count: int, *, held_back: bool, baseline: bool, as_json: bool
+) -> None:
+    from clinvault.phi.ensemble import EnsembleDetector
+    from clinvault.phi.evaluation.compare import compare, compare_json
+    from clinvault.phi.evaluation.nursing_notes import NURSING, nursing_notes
+
+    with reported_errors():
+        ensemble = EnsembleDetector.from_settings(settings)
+        detectors: list[tuple[str, PhiDetector]] = [*ensemble.members, ("ensemble", ensemble)]
+        if baseline:
+            from clinvault.phi.evaluation.presidio_baseline import PresidioOutOfTheBox
+
+            detectors.append(("presidio-ootb", PresidioOutOfTheBox(settings)))
+        documents = nursing_notes(count, held_back=held_back)
+        scored = compare(detectors, documents, NURSING)
+    if as_json:
+        sys.stdout.write(json.dumps(compare_json(scored), indent=2) + "\n")
+        return
+    for table in render_comparison(scored, held_back=held_back):
+        out.print(table)
+
+
+def render_comparison(scored: Sequence[Scored], *, held_back: bool) -> list[Table]:
+    names = [item.report.name for item in scored]
+    slice_name = "held-back slice" if held_back else "tuning slice"
+    documents = scored[0].report.documents if scored else 0
+    recall = Table(title=f"nursing notes ({slice_name}, {documents} notes): span recall")
+    precision = Table(title="character precision (letters and digits hidden that are PHI)")
+    for table, first in ((recall, "category"), (precision, "PHI type")):
+        table.add_column(first)
+        for name in names:
+            table.add_column(name, justify="right")
+    labels = sorted({c.label for item in scored for c in item.report.categories})
+    for label in [*labels, "overall"]:
+        cells = []
+        for item in scored:
+            row = (
+                item.report.overall_recall
+                if label == "overall"
+                else next((c for c in item.report.categories if c.label == label), None)
+            )
+            cells.append(
+                "-" if row is None else f"{_percent(row.recall)} ({row.found}/{row.support})"
+            )
+        recall.add_row(label, *cells)
+    kinds = sorted(
+        {p.phi_type for item in scored for p in item.report.precision if p.phi_type is not None},
+        key=list(PhiType).index,
+    )
+    for kind in [*kinds, None]:
+        cells = []
+        for item in scored:
+            rows = (
+                [item.report.overall_precision]
+                if kind is None
+                else [p for p in item.report.precision if p.phi_type is kind]
+            )
+            cells.append(_percent(rows[0].precision) if rows else "-")
+        precision.add_row("overall" if kind is None else str(kind), *cells)
+    summary = Table(title="utility and speed")
+    for column in ("detector", "clinical terms kept", "notes/s"):
+        summary.add_column(column, justify="left" if column == "detector" else "right")
+    for item in scored:
+        summary.add_row(
+            item.report.name,
+            f"{_percent(item.report.utility)} ({item.report.clinical_kept}/{item.report.clinical_terms})",
+            f"{item.notes_per_second:.1f}",
+        )
+    return [recall, precision, summary]
 
 
 @deid_app.command("pin-model")
