@@ -24,14 +24,14 @@ REGISTRIES: dict[str, tuple[Registry[object], set[str]]] = {
 
 @pytest.mark.parametrize("part", sorted(REGISTRIES))
 def test_unknown_name_is_a_config_error_listing_the_known_names(part: str) -> None:
-    registry, known = REGISTRIES[part]
-    assert set(registry.names()) == known
+    registry, builtin = REGISTRIES[part]
+    assert builtin <= set(registry.names())
     with pytest.raises(ConfigError) as raised:
         registry.factory("no-such-backend")
     message = str(raised.value)
     assert part in message
     assert "'no-such-backend'" in message
-    for name in known:
+    for name in registry.names():
         assert name in message
 
 
