@@ -287,6 +287,14 @@ class AuditSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long kept data stays; ``clinvault maintenance purge`` removes what is older."""
+
+    quarantine_days: int = Field(
+        default=90, ge=1, description="quarantined (rejected, sealed) inputs are kept this long"
+    )
+
+
 class AccessSettings(BaseModel):
     url: str | None = Field(
         default=None,
@@ -394,6 +402,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     hl7v2: Hl7v2Settings = Field(default_factory=Hl7v2Settings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -66,3 +66,25 @@ def test_sqlite_runs_with_secure_delete(store: SqlVaultStore) -> None:
         pytest.skip("a SQLite pragma")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_erasure_deletes_the_patients_quarantined_inputs_only(vault: Vault) -> None:
+    token = _ingest(vault)
+    bad = {"resourceType": "Observation", "id": "o-bad", "subject": {"reference": REF}}
+    other = {"resourceType": "Observation", "id": "o-2", "subject": {"reference": "Patient/x"}}
+    vault.quarantine("in.json#entry[3]", "Observation", "invalid", bad)
+    vault.quarantine("in.json#entry[4]", "Observation", "invalid", other)
+    vault.quarantine("in.json#entry[5]", "Observation", "invalid", {"resourceType": "Observation"})
+    assert vault.counts()["quarantine"] == 3
+    vault.erase(token)
+    assert [row["where"] for row in vault.quarantined()] == ["in.json#entry[4]", "in.json#entry[5]"]
+
+
+def test_purge_removes_quarantined_inputs_past_retention(vault: Vault) -> None:
+    for n in range(4):  # the vault's test clock steps one second per reading
+        vault.quarantine(f"in.json#entry[{n}]", "Observation", "invalid", {"n": n})
+    cutoff = vault.quarantined()[2]["created_at"]
+    from datetime import datetime
+
+    assert vault.purge_quarantine(datetime.fromisoformat(cutoff)) == 2
+    assert [row["where"] for row in vault.quarantined()] == ["in.json#entry[2]", "in.json#entry[3]"]

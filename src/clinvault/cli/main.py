@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "clinvault.cli.keys",
     "clinvault.cli.patient",
     "clinvault.cli.consent",
+    "clinvault.cli.maintenance",
     "clinvault.cli.vault",
 )
 

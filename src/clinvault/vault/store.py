@@ -133,6 +133,11 @@ class VaultStore(Protocol):
         """Write the ciphertexts sealed for the row's id (same transaction as the insert)."""
 
     def quarantined(self) -> list[QuarantineRow]: ...
+    def delete_quarantine(
+        self, *, patient_token: str | None = None, before: datetime | None = None
+    ) -> int:
+        """Delete the quarantined inputs of one patient (erasure) or written before a time
+        (retention); exactly one of the two is given. Returns rows deleted."""
 
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...

@@ -374,6 +374,16 @@ class SqlVaultStore:
             rows = conn.execute(select(t).order_by(t.c.id)).mappings().all()
         return [QuarantineRow(**r) for r in rows]
 
+    def delete_quarantine(
+        self, *, patient_token: str | None = None, before: datetime | None = None
+    ) -> int:
+        if (patient_token is None) == (before is None):
+            raise ValueError("delete quarantine rows by patient or by age, not both or neither")
+        t = self.t["quarantine"]
+        where = t.c.patient_token == patient_token if before is None else t.c.created_at < before
+        with self._connection() as conn:
+            return int(conn.execute(delete(t).where(where)).rowcount)
+
     def counts(self) -> dict[str, int]:
         with self._connection() as conn:
             return {

@@ -17,6 +17,7 @@ import struct
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from clinvault import crypto
@@ -282,8 +283,18 @@ class Vault:
             raise VaultError("the shared scope is not a patient and cannot be erased")
         with self._store.transaction():
             deleted = self._store.erase_patient(patient_token)
+            deleted += self._store.delete_quarantine(patient_token=patient_token)
             self._store.add_erasure(patient_token, self._clock.now())
         self._store.compact()
+        return deleted
+
+    def purge_quarantine(self, before: datetime) -> int:
+        """Retention: delete the quarantined inputs written before ``before``; the freed pages
+        are reclaimed. Returns rows deleted."""
+        with self._store.transaction():
+            deleted = self._store.delete_quarantine(before=before)
+        if deleted:
+            self._store.compact()
         return deleted
 
     # -- key-encryption keys ------------------------------------------------------------------
