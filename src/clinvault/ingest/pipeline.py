@@ -8,6 +8,7 @@ writes nothing; a changed resource replaces its old chunks.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,15 +23,16 @@ from clinvault.fhir.sources import (
     SkippedEntry,
     SkippedFile,
     SourceResource,
-    iter_sources,
 )
 from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest import stages
 from clinvault.ingest.chunker import Chunker
+from clinvault.ingest.merges import rehome, split_merges
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Outcome, Problem
+from clinvault.ingest.run_patients import RunPatients, read_in_two_passes
 from clinvault.ingest.stages import Changes, PatientBatch
 from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
@@ -85,12 +87,13 @@ class IngestPipeline:
                     shared[link.key] = item
             else:
                 by_patient[link.patient].append(item)
+        kept, merges = split_merges(by_patient)  # A40: the merged-away patient is not kept
         self.progress.start(len(by_patient) + (1 if shared else 0))
         if shared:
             self._store_shared(shared, linkage, report)
             self.progress.advance()
-        for patient_ref in sorted(by_patient):
-            batch = _batch(patient_ref, by_patient[patient_ref], shared, linkage)
+        for patient_ref in sorted(kept):
+            batch = _batch(patient_ref, kept[patient_ref], shared, linkage)
             try:
                 self._ingest_patient(batch, report)
             except PatientErased:
@@ -104,6 +107,9 @@ class IngestPipeline:
             if self.care_team is not None and patient_ref in linkage.care_team:
                 self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
             self.progress.advance()
+        for merged_ref, (survivor_ref, rest) in sorted(merges.items()):
+            self._merge(merged_ref, survivor_ref, rest, linkage, report)
+            self.progress.advance()
         if report.chunks_indexed >= self.settings.ingest.optimize_after_chunks:
             self.index.optimize()  # build the HNSW graph once for a bulk load
         return report
@@ -115,11 +121,12 @@ class IngestPipeline:
     ) -> tuple[list[SourceResource], Linkage]:
         refs = ReferenceIndex(prior=VaultPriorRecords(self.vault))
         items: list[SourceResource] = []
+        run_patients = RunPatients(self.vault)  # same-run FHIR Patients match legacy MRNs
         readers = self.readers or {
-            **legacy_readers(self.settings, self.vault),
-            **ccda_readers(self.settings, self.vault),
+            **legacy_readers(self.settings, run_patients),
+            **ccda_readers(self.settings, run_patients),
         }
-        for item in iter_sources(paths, readers=readers):
+        for item, legacy in read_in_two_passes(list(paths), readers):
             if isinstance(item, SkippedFile):
                 report.skipped_files.append((str(item.path), item.reason))
             elif isinstance(item, SkippedEntry):
@@ -136,6 +143,8 @@ class IngestPipeline:
                     continue
                 refs.add(item)
                 items.append(item)
+                if not legacy:
+                    run_patients.add(item.resource)
         return items, refs.link()
 
     def _reject(
@@ -143,6 +152,51 @@ class IngestPipeline:
     ) -> None:
         self.vault.quarantine(where, rtype, message, resource)
         report.rejected.append(Problem(where, rtype, message, Outcome.QUARANTINED))
+
+    # -- patient merges (:mod:`clinvault.ingest.merges`) --------------------------------------
+
+    def _merge(
+        self,
+        merged_ref: str,
+        survivor_ref: str,
+        items: Sequence[SourceResource],
+        linkage: Linkage,
+        report: IngestReport,
+    ) -> None:
+        """The vault merges ``merged_ref`` into the survivor; the merged patient's earlier
+        records and its other resources of this run are filed under the survivor (references
+        re-pointed) in the same transaction, then its old index points go."""
+        survivor = self.vault.patient_token(survivor_ref)
+        merged = self.vault.patient_token(merged_ref)
+        if not self.vault.has_patient(survivor):
+            report.rejected.append(
+                Problem(f"patient {merged}", "Patient", "not merged: the surviving patient "
+                        "is not in the vault")
+            )  # fmt: skip
+            return
+        with self.vault.transaction():
+            moved = self.vault.merge_patients(survivor_ref, merged_ref)
+            earlier = [r for r in moved if r.get("resourceType") != "Patient"]
+            resources = [rehome(r, merged_ref, survivor_ref) for r in earlier] + [
+                rehome(i.resource, merged_ref, survivor_ref) for i in items
+            ]
+            keys = [f"{r.get('resourceType')}/{r.get('id')}" for r in earlier] + [
+                linkage.links[i.where].key or "" for i in items
+            ]
+            references: dict[str, str] = {}
+            for ref in (r for resource in resources for r in _walk_references(resource)):
+                resolved = linkage.resolver.resolve_string(ref, bundle=None)
+                if resolved is None and _TYPED_REF.fullmatch(ref):
+                    resolved = ref  # a stored original's own ``Type/id`` reference
+                if resolved is not None:
+                    references.setdefault(ref, resolved)
+            batch = PatientBatch(
+                survivor_ref, tuple(zip(keys, resources, strict=True)), (), references
+            )
+            self._ingest_patient(batch, report)
+        if merged != survivor:
+            self.index.delete_patient(merged)
+            report.notices.append(f"patient {merged} merged into {survivor}")
 
     # -- shared resources (no patient) --------------------------------------------------------
 
@@ -224,6 +278,9 @@ class IngestPipeline:
             self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
         )
         return stages.chunk(chunker, session.patient_token, tokens, batch, pseudo, positions, notes)
+
+
+_TYPED_REF = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
 
 
 def _batch(

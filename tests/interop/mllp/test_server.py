@@ -146,4 +146,6 @@ def test_a40_merge_audits_both_patients(runtime: Runtime, handler: MessageHandle
     records = list(runtime.audit_log.iter_records())
     assert [r.reason for r in records] == ["hl7-accepted", "hl7-merged"]
     assert records[0].patient != records[1].patient
-    assert {records[0].patient, records[1].patient} == set(runtime.vault.patient_tokens())
+    # the survivor keeps the only vault record; the merged id resolves to it
+    assert runtime.vault.patient_tokens() == [records[0].patient]
+    assert runtime.vault.find_patient("MRN", "1001") == [records[0].patient]

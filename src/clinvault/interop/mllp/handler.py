@@ -89,6 +89,8 @@ class MessageHandler:
             yield where, bundle
 
         self._pipeline.readers = {"hl7v2": reader}
+        # A40/A34: the merged-away patient's own token, before the merge resolves it away
+        merged_tokens = [self._runtime.vault.patient_token(m) for m in _merged_refs(bundle)]
         try:
             report = self._pipeline.run([self._marker])
         except ClinvaultError as exc:
@@ -112,8 +114,8 @@ class MessageHandler:
             return self._ack(message, ERROR, problem)
         self._seen.add(*key)
         self._audit("allowed", "hl7-accepted", peer, token)
-        for merged in _merged_refs(bundle):  # A40/A34: the merged-away patient is audited too
-            self._audit("allowed", "hl7-merged", peer, self._runtime.vault.patient_token(merged))
+        for merged in merged_tokens:  # A40/A34: the merged-away patient is audited too
+            self._audit("allowed", "hl7-merged", peer, merged)
         return self._ack(message, ACCEPT)
 
     def reject_frame(self, peer: str, reason: str) -> bytes:
