@@ -57,8 +57,9 @@ DERIVED_CODE_SYSTEM = "v2-to-fhir-converter/CodeSystem/observation-code"
 EXPECTED_UNMAPPED = {"BAR": 6, "DFT": 4, "OMG": 2, "OML": 4, "ORM": 8, "RDS": 2, "REF": 4}
 """Message types with no mapping (billing, orders, dispenses, referrals): a clear error
 each (30), e.g. ``ORM-O01-01.hl7: message type ORM^O01 is not mapped``."""
-OVERALL_FLOOR = 0.91
-"""Measured 0.916 on this data (see docs/interop-hl7v2.md); a drop below fails the test."""
+OVERALL_FLOOR = 0.92
+"""Measured 0.922 on this data (see src/clinvault/interop/hl7v2/README.md); a drop below
+fails the test."""
 
 
 def _of(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -237,3 +238,4 @@ def test_field_agreement_with_the_expected_bundles(converter: Converter) -> None
     assert disagreements["patient.gender"] == 0
     assert disagreements["patient.name"] == 0
     assert disagreements["obs.unit"] == 0
+    assert disagreements["patient.identifier"] == 0  # GT1 SEL: the guarantor is the patient

@@ -27,6 +27,7 @@ MAPPERS: Mapping[str, SegmentMapper] = MappingProxyType(
         "merge": patient.map_mrg,
         "insured_identifiers": patient.map_in2,
         "disability_identifier": patient.map_db1,
+        "guarantor_self": patient.map_gt1,
         "encounter": encounter.map_pv1,
         "encounter_extra": encounter.map_pv2,
         "allergy": clinical.map_allergy,

@@ -267,6 +267,21 @@ def map_in2(ctx: Context, segment: Segment) -> None:
         patient["identifier"] = _unique([*patient.get("identifier", []), *found])
 
 
+def map_gt1(ctx: Context, segment: Segment) -> None:
+    """GT1 when the guarantor is the patient (GT1-11 ``SEL``, as the v2-to-FHIR IG maps
+    GT1 to Patient): the guarantor number (GT1-2), SSN (GT1-12) and employee id (GT1-19)
+    are the patient's identifiers. Another guarantor is a financial party: not mapped."""
+    patient = ctx.resources.get(ctx.patient_ref or "")
+    if patient is None or segment.get(11, 1).upper() != "SEL":
+        return
+    found = [dt.identifier(rep, ctx.tables) for rep in segment.repetitions(2) if rep.get(1)]
+    if segment.get(12):
+        found.append(_typed_identifier(ctx, "SS", US_SSN, segment.get(12)))
+    found += [dt.identifier(rep, ctx.tables) for rep in segment.repetitions(19) if rep.get(1)]
+    if found:
+        patient["identifier"] = _unique([*patient.get("identifier", []), *found])
+
+
 def map_db1(ctx: Context, segment: Segment) -> None:
     """DB1-3 disabled person identifier, when DB1-2 says the person is the patient (PT)."""
     patient = ctx.resources.get(ctx.patient_ref or "")

@@ -124,7 +124,12 @@ def map_obx(ctx: Context, segment: Segment) -> None:
     number = order_number(ctx, None) if ctx.report is None else (ctx.report["id"])
     code_key = f"{segment.get(3, 3)}|{segment.get(3, 1)}|{segment.get(4)}"
     key = f"{number}|{code_key}"
-    status = tables.lookup("observation_status", segment.get(11).upper()) or "final"
+    # a code the IG's table-0085 map has no target for (O order detail, N not asked) is not
+    # a final result: unknown; OBX-11 left empty reads as final
+    result_status = segment.get(11).upper()
+    status = tables.lookup("observation_status", result_status) or (
+        "unknown" if result_status else "final"
+    )
     interpretations = [
         {
             "coding": [
