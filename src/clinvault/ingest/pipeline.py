@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,8 +29,10 @@ from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest import stages
 from clinvault.ingest.chunker import Chunker
+from clinvault.ingest.leak_gate import Refusal
 from clinvault.ingest.merges import rehome, split_merges
 from clinvault.ingest.note_scrubber import NoteScrubber
+from clinvault.ingest.parallel import GroupEmbedder, StageTimes
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Outcome, Problem
 from clinvault.ingest.run_patients import RunPatients, read_in_two_passes
@@ -72,10 +75,20 @@ class IngestPipeline:
     Whatever it misses of a known identifier, the leak gate (always run) refuses."""
     readers: Mapping[str, Reader] | None = None
     """Format name -> reader replacing the configured one (the MLLP feed reads from memory)."""
+    group_patients: int = 32
+    """Patients per vault transaction (and index flush): see :meth:`_ingest_group`."""
+    embed_batch_chunks: int = 512
+    """Chunk texts per embedder call, across patients (the embedder batches inside it)."""
+    times: StageTimes = field(default_factory=StageTimes)
+    """Seconds per stage of the last :meth:`run`."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
+        if self.group_patients < 1:
+            raise ValueError("group_patients must be at least 1")
         report = IngestReport()
-        items, linkage = self._read(paths, report)
+        self.times = StageTimes()
+        with self.times.timing("read"):
+            items, linkage = self._read(paths, report)
         by_patient: dict[str, list[SourceResource]] = defaultdict(list)
         shared: dict[str, SourceResource] = {}
         for item in items:
@@ -88,28 +101,24 @@ class IngestPipeline:
             else:
                 by_patient[link.patient].append(item)
         kept, merges = split_merges(by_patient)  # A40: the merged-away patient is not kept
-        self.progress.start(len(by_patient) + (1 if shared else 0))
+        self.progress.start(len(items))  # resources, so the bar shows resources/s
         if shared:
             self._store_shared(shared, linkage, report)
-            self.progress.advance()
-        for patient_ref in sorted(kept):
-            batch = _batch(patient_ref, kept[patient_ref], shared, linkage)
-            try:
-                self._ingest_patient(batch, report)
-            except PatientErased:
-                token = self.vault.patient_token(patient_ref)
-                report.rejected.append(
-                    Problem(f"patient {token}", "Patient", "the patient was erased; "
-                            "re-ingest needs --allow-reingest (audited)")
-                )  # fmt: skip
-                self.progress.advance()
-                continue
-            if self.care_team is not None and patient_ref in linkage.care_team:
-                self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
-            self.progress.advance()
+            self.progress.advance(len(shared))
+        patients = sorted(kept)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as executor:
+            for start in range(0, len(patients), self.group_patients):
+                batches = [
+                    _batch(p, kept[p], shared, linkage)
+                    for p in patients[start : start + self.group_patients]
+                ]
+                for patient_ref in self._ingest_group(batches, report, executor):
+                    if self.care_team is not None and patient_ref in linkage.care_team:
+                        self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
+                self.progress.advance(sum(len(b.resources) for b in batches))
         for merged_ref, (survivor_ref, rest) in sorted(merges.items()):
             self._merge(merged_ref, survivor_ref, rest, linkage, report)
-            self.progress.advance()
+            self.progress.advance(len(rest))
         if report.chunks_indexed >= self.settings.ingest.optimize_after_chunks:
             self.index.optimize()  # build the HNSW graph once for a bulk load
         return report
@@ -216,7 +225,94 @@ class IngestPipeline:
                 report.resources_stored += 1
             session.flush()
 
-    # -- one patient --------------------------------------------------------------------------
+    # -- a group of patients -------------------------------------------------------------------
+
+    def _ingest_group(
+        self, batches: Sequence[PatientBatch], report: IngestReport, executor: ThreadPoolExecutor
+    ) -> list[str]:
+        """Per patient: detect changes -> pseudonymize -> scrub notes -> chunk -> gate (the
+        leak gate is not optional), its passed chunks queued for embedding across patients;
+        then every patient's write; all in one vault transaction. The report counts the
+        group once it is committed. Returns the patients ingested (not refused as erased)."""
+        embeds = GroupEmbedder(
+            self.embedder, executor, self.times, batch_chunks=self.embed_batch_chunks
+        )
+        prepared: list[_Prepared] = []
+        erased: list[str] = []
+        unchanged = 0
+        with self.vault.transaction():
+            for batch in batches:
+                try:
+                    with self.times.timing("prepare"):
+                        item = self._prepare(batch)
+                except PatientErased:  # raised before the patient's first write
+                    erased.append(batch.patient_ref)
+                    continue
+                if item is None:
+                    unchanged += len(batch.resources)
+                    continue
+                unchanged += item.changes.unchanged
+                embeds.add([c.text for c in item.passed])
+                prepared.append(item)
+            vectors = embeds.vectors()
+            with self.times.timing("write"):
+                offset = 0
+                for item in prepared:
+                    mine = vectors[offset : offset + len(item.passed)]
+                    offset += len(item.passed)
+                    item.stored = stages.write(
+                        item.session,
+                        self.index,
+                        self.embedder,
+                        item.batch,
+                        item.changes,
+                        item.tokens,
+                        item.chunks,
+                        item.passed,
+                        vectors=mine,
+                    )
+        report.resources_unchanged += unchanged
+        for patient_ref in erased:
+            token = self.vault.patient_token(patient_ref)
+            report.rejected.append(
+                Problem(f"patient {token}", "Patient", "the patient was erased; "
+                        "re-ingest needs --allow-reingest (audited)")
+            )  # fmt: skip
+        for item in prepared:
+            self._count(report, item)
+        return [b.patient_ref for b in batches if b.patient_ref not in erased]
+
+    def _prepare(self, batch: PatientBatch) -> _Prepared | None:
+        """One patient up to its gate; ``None`` when none of its resources changed."""
+        patient_ref = batch.patient_ref
+        changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
+        if not changes:
+            return None
+        tokens = {k: self.vault.resource_token(k) for k, _ in batch.resources}
+        tokens.setdefault(patient_ref, self.vault.resource_token(patient_ref))
+        session = self.vault.patient_session(patient_ref, references=batch.references)
+        chunks = self._chunks(session, batch, changes, tokens)
+        gated = self._gate(session, batch, [c for cs in chunks.values() for c in cs])
+        return _Prepared(batch, changes, tokens, session, chunks, gated.passed, gated.refused)
+
+    def _count(self, report: IngestReport, item: _Prepared) -> None:
+        report.patients += 1
+        for refusal in item.refused:
+            report.rejected.append(
+                Problem(
+                    f"{refusal.chunk.resource_type} chunk {refusal.chunk.chunk_id}",
+                    refusal.chunk.resource_type,
+                    f"leak gate refused the chunk: it still holds a known {refusal.kind} identifier",
+                    Outcome.CHUNK_REFUSED,
+                )
+            )
+        report.chunks_refused += len(item.refused)
+        for key in item.changes.changed:
+            report.by_type[key.split("/", 1)[0]] += 1
+        report.resources_stored += item.stored
+        report.chunks_indexed += len(item.passed)
+
+    # -- one patient (a merge's survivor) -------------------------------------------------------
 
     def _ingest_patient(self, batch: PatientBatch, report: IngestReport) -> None:
         """detect changes -> pseudonymize -> scrub notes -> chunk -> gate -> write, in one
@@ -273,11 +369,26 @@ class IngestPipeline:
         """Pseudonymize, scrub notes, chunk: what the gate then checks."""
         pseudo = self._index_form(session, batch)
         positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
-        notes = stages.scrub_notes(session, self.notes, batch, positions)
+        with self.times.timing("detect"):
+            notes = stages.scrub_notes(session, self.notes, batch, positions)
         chunker = Chunker(
             self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
         )
         return stages.chunk(chunker, session.patient_token, tokens, batch, pseudo, positions, notes)
+
+
+@dataclass
+class _Prepared:
+    """One patient of a group between its gate and its write."""
+
+    batch: PatientBatch
+    changes: Changes
+    tokens: dict[str, str]
+    session: PatientContext
+    chunks: dict[str, list[Chunk]]
+    passed: list[Chunk]
+    refused: list[Refusal]
+    stored: int = 0
 
 
 _TYPED_REF = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")

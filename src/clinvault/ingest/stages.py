@@ -250,15 +250,24 @@ def write(
     resource_tokens: Mapping[str, str],
     chunks: Mapping[str, Sequence[Chunk]],
     passed: Sequence[Chunk],
+    *,
+    vectors: Sequence[Sequence[float]] | None = None,
 ) -> int:
     """Old chunks of replaced resources out, passed chunks in, every changed original sealed
     with the ids of its written chunks; returns the resources sealed. Runs inside the
-    caller's vault transaction, which commits the session's writes."""
+    caller's vault transaction, which commits the session's writes. ``vectors``: the passed
+    chunks' embeddings when the caller computed them (batched across patients); else the
+    embedder is called here."""
     old = [resource_tokens[k] for k in changes.replaced]
     if old:
         index.delete_resources(session.patient_token, old)
+    if vectors is not None and len(vectors) != len(passed):
+        raise ValueError(f"{len(vectors)} vectors for {len(passed)} chunks")
     if passed:
-        index.upsert(list(passed), embedder.embed_documents([c.text for c in passed]))
+        texts = [c.text for c in passed]
+        index.upsert(
+            list(passed), vectors if vectors is not None else embedder.embed_documents(texts)
+        )
     passed_ids = {c.chunk_id for c in passed}
     for n in changes.positions:
         key, resource = batch.resources[n]
