@@ -34,6 +34,7 @@ from clinvault.ask import AskService
 from clinvault.ask.result import AskResult
 from clinvault.runtime import Runtime
 from clinvault.settings import Settings
+from tests.leak_seed import seeded_runtime
 
 DATASET = Path("fhir_r4") / "synthea_bundles_smart_generated_sample_data"
 BULK = Path("fhir_r4") / "synthea_bulk_10patients_smart"
@@ -246,7 +247,7 @@ def cohort(shared_data: Path) -> Iterator[Cohort]:
 
 
 def _ingest_and_grant(settings: Settings, patients: list[Patient]) -> None:
-    with Runtime.open(settings) as runtime:
+    with seeded_runtime(settings) as runtime:  # real dates vs shifted: the same every run
         report = runtime.ingest_pipeline().run([p.source for p in patients])
         assert report.patients == len(patients)
         assert report.rejected == []

@@ -7,12 +7,14 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from clinvault.cli.main import app
 from clinvault.settings import Settings
 from clinvault.vault import Vault
 from clinvault.vault.tokens import PATIENT_TOKEN_RE
+from tests.leak_seed import seed_the_cli
 
 from .conftest import home_files_contain, open_pipeline, truth
 
@@ -63,8 +65,9 @@ def _real_dates_where_planted(cohort: Path, settings: Settings) -> dict[str, lis
 
 
 def test_synth_ingest_dump_leaks_nothing_the_record_knows(
-    fast_settings: Settings, cohort: Path
+    fast_settings: Settings, cohort: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    seed_the_cli(monkeypatch)  # the same keys and date offsets on every run: a hit is a leak
     result = runner.invoke(app, ["ingest", str(cohort)], env=_env(fast_settings))
     assert result.exit_code == 0, result.output
     dump = runner.invoke(app, ["index", "dump"], env=_env(fast_settings))

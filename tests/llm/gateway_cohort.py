@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
+from tests.leak_seed import seeded_runtime
 
 CLINICIAN = "dr-gate"
 RESEARCHER = "res-gate"
@@ -122,7 +122,7 @@ def build_gateway_cohort(root: Path) -> GatewayCohort:
     settings = cohort.settings()
     made = [f"Patient/{pid}" for pid in (INJECTED_ID, URL_ID, CLEAN_ID)]
     refs = [f"Patient/{t['patient_id']}" for t in cohort.truth()] + made
-    with Runtime.open(settings) as runtime:
+    with seeded_runtime(settings) as runtime:  # same keys and date offsets on every run
         runtime.ingest_pipeline().run([folder, injected])
         store = runtime.access_store
         store.add_user(CLINICIAN, "clinician")
