@@ -1,11 +1,13 @@
-"""Notes per second through clinvault's PHI detector vs presidio's out-of-the-box analyzer.
+"""Notes per second through clinvault's PHI detectors vs presidio's out-of-the-box analyzer.
 
-Both run on the same ~200 synthetic notes (``clinvault synth``), pinned to 2 cores, with
-the same small spaCy model (presidio's default ``en_core_web_lg`` would need a download).
-clinvault's detector batches through ``nlp.pipe`` and adds the clinical recognizers;
+All run on the same notes, pinned to 2 cores, with the same small spaCy model (presidio's
+default ``en_core_web_lg`` would need a download): ~200 synthetic notes of ``clinvault
+synth`` (``--corpus synth``) or generated nursing notes (``--corpus nursing``, the tuning
+seeds). clinvault's detector batches through ``nlp.pipe`` and adds the clinical recognizers;
+the ensemble adds the nursing-note rules (regexes compiled once) and the safe-word rescue;
 presidio's analyzer is called note by note with its default recognizers, as a user would.
 
-    .venv/bin/python benchmarks/bench_phi.py [--patients 40] [--notes 200]
+    .venv/bin/python benchmarks/bench_phi.py [--corpus nursing] [--patients 40] [--notes 200]
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from pathlib import Path
 
 import clinvault  # noqa: F401  (offline defaults first)
 from clinvault.phi import build_detector
-from clinvault.phi.model_pins import verify_model
+from clinvault.phi.ensemble import EnsembleDetector
+from clinvault.phi.evaluation.nursing_notes import nursing_notes
+from clinvault.phi.evaluation.presidio_baseline import PresidioOutOfTheBox
 from clinvault.settings import PhiSettings
 from clinvault.synth import SynthConfig, write_cohort
 
@@ -50,34 +54,38 @@ def notes_per_second(run: Callable[[Sequence[str]], object], notes: Sequence[str
 
 
 def presidio_out_of_the_box(settings: PhiSettings) -> Callable[[Sequence[str]], object]:
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import SpacyNlpEngine
-
-    model_dir = verify_model(settings.spacy_model, settings.model_pins_file)
-    engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(model_dir)}])
-    analyzer = AnalyzerEngine(nlp_engine=engine)
-    return lambda notes: [analyzer.analyze(text=n, language="en") for n in notes]
+    baseline = PresidioOutOfTheBox(settings)
+    return lambda notes: baseline.detect_batch(notes)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=("synth", "nursing"), default="synth")
     parser.add_argument("--patients", type=int, default=40)
     parser.add_argument("--notes", type=int, default=200)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:CORES]))
-    notes = synthetic_notes(args.patients, args.notes)
+    if args.corpus == "nursing":
+        notes = [d.text for d in nursing_notes(args.notes)]
+    else:
+        notes = synthetic_notes(args.patients, args.notes)
     settings = PhiSettings()
     detector = build_detector(settings)
+    ensemble = EnsembleDetector.from_settings(settings)
     ours = notes_per_second(lambda batch: detector.detect_batch(batch), notes)
+    combined = notes_per_second(lambda batch: ensemble.detect_batch(batch), notes)
     baseline = notes_per_second(presidio_out_of_the_box(settings), notes)
     chars = sum(len(n) for n in notes) / len(notes)
     print(
-        f"notes: {len(notes)} (mean {chars:.0f} chars), cores: {CORES}, model: {settings.spacy_model}"
+        f"corpus: {args.corpus}, notes: {len(notes)} (mean {chars:.0f} chars), cores: {CORES}, "
+        f"model: {settings.spacy_model}"
     )
     print(f"clinvault detector (nlp.pipe + clinical recognizers): {ours:8.1f} notes/s")
+    print(f"clinvault ensemble (detector + nursing rules):        {combined:8.1f} notes/s")
     print(f"presidio AnalyzerEngine out of the box (same model):  {baseline:8.1f} notes/s")
     print(f"ratio clinvault / presidio: {ours / baseline:.2f}")
+    print(f"ratio ensemble / presidio:  {combined / baseline:.2f}")
 
 
 if __name__ == "__main__":
