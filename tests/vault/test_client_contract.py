@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from clinvault.errors import VaultError
+from clinvault.errors import PatientErased, VaultError
 from clinvault.keys import KeyRing
 from clinvault.vault import SHARED_SCOPE, PatientSession, SourceRecord, Stored, Vault, VaultClient
 from clinvault.vault import client as client_module
@@ -369,3 +369,12 @@ def test_merges_chain_and_need_a_stored_survivor(client: VaultClient) -> None:
     assert client.patient_token(REF) == session.patient_token
     with pytest.raises(VaultError):
         client.merge_patients(SHARED_SCOPE, "Patient/c")
+
+
+def test_erasing_the_survivor_erases_the_merged_ids(client: VaultClient) -> None:
+    survivor = _record(client)
+    client.merge_patients(REF, MERGED_REF)
+    client.erase(survivor)
+    assert client.is_erased(client.patient_token(MERGED_REF))
+    with pytest.raises(PatientErased), client.transaction():  # re-ingest of the old id refused
+        client.patient_session(MERGED_REF)

@@ -285,6 +285,11 @@ class Vault:
             deleted = self._store.erase_patient(patient_token)
             deleted += self._store.delete_quarantine(patient_token=patient_token)
             self._store.add_erasure(patient_token, self._clock.now())
+            # ids merged into this patient (merge_patients) would resolve to their own tokens
+            # once the links go with the rows: they are erased too, so re-ingest stays refused
+            merged_in = self._keys.blind_index("merged-into", patient_token)
+            for merged in self._store.find_patients(merged_in):
+                self._store.add_erasure(merged, self._clock.now())
         self._store.compact()
         return deleted
 
