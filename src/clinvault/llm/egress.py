@@ -4,12 +4,14 @@
 
 - any of the caller's ``deny_values`` (the patient's known names, identifiers, contact
   details and *real* dates), matched case-insensitively with whitespace normalized; values
-  shorter than ``SHORT_VALUE`` characters only match as whole words, values of at most
-  ``CASE_SENSITIVE_UPTO`` characters (a family name "Do", a given name "An") only in their
+  shorter than ``deny_matcher.SHORT_VALUE`` characters only match as whole words, values of at most
+  ``deny_matcher.CASE_SENSITIVE_UPTO`` characters (a family name "Do", a given name "An") only in their
   own case, as the vault's identifier matcher replaces them (else every "do" of a prompt
   blocks it), and values made of digits and separators match whatever separators the text
   uses (``555-123-4567`` also hits ``(555) 123 4567``). The fixed system instructions
-  (``trusted_texts``, compared whole) are not searched for deny values;
+  (``trusted_texts``, compared whole) are not searched for deny values. A deny-value set is
+  compiled once into a ``deny_matcher.DenyMatcher`` (Aho-Corasick automata, then each found
+  value's exact pattern) and cached on the guard per set (patient and version of its values);
 - identifier patterns: phone numbers, email addresses, SSNs, labelled record numbers
   (``MRN: 12345``), URLs with a host (terminology system URLs such as ``http://loinc.org``
   are allowed) and IP addresses.
@@ -32,12 +34,8 @@ from dataclasses import dataclass, field
 
 from clinvault.errors import EgressBlocked
 from clinvault.llm.base import Message
+from clinvault.llm.deny_matcher import DenyMatcher, DenyMatcherCache
 from clinvault.llm.prompt import SYSTEM_PROMPT
-
-SHORT_VALUE = 6
-"""Deny values shorter than this (in characters) only match as whole words."""
-CASE_SENSITIVE_UPTO = 3
-"""Deny values this short match only in their own case (as in ``vault.identifiers``)."""
 
 DEFAULT_ALLOWED_HOSTS = frozenset(
     {
@@ -79,78 +77,12 @@ _URL = re.compile(
 )
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
-_WHITESPACE = re.compile(r"\s+")
-_DIGITS_AND_SEPARATORS = re.compile(r"[\d\s().+/-]+")
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
     kind: str
     message_index: int
-
-
-def _normalize(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip().casefold()
-
-
-_SEPARATORS = re.compile(r"[\s().+/-]+")
-
-
-_NON_DIGITS = re.compile(r"\D")
-
-
-@dataclass(frozen=True, slots=True)
-class _DenyValue:
-    """One deny value: a cheap substring test first (``needle`` in the normalized text, or in
-    the text with separators squeezed out for digit values); the exact pattern, compiled only
-    then, decides."""
-
-    needle: str
-    squeezed: bool
-    source: str
-    case_sensitive: bool = False
-
-    def hits(self, text: _Normalized) -> bool:
-        if self.case_sensitive:
-            return self.needle in text.spaced and re.search(self.source, text.spaced) is not None
-        haystack = text.squeezed if self.squeezed else text.folded
-        return self.needle in haystack and re.search(self.source, text.folded) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class _Normalized:
-    spaced: str  # whitespace collapsed
-    folded: str  # and case-folded
-    squeezed: str  # and separators removed
-
-    @classmethod
-    def of(cls, text: str) -> _Normalized:
-        spaced = _WHITESPACE.sub(" ", text).strip()
-        folded = spaced.casefold()
-        return cls(spaced, folded, _SEPARATORS.sub("", folded))
-
-
-def _deny_value(value: str) -> _DenyValue | None:
-    normalized = _normalize(value)
-    if not normalized:
-        return None
-    digits = _NON_DIGITS.sub("", normalized)
-    if _DIGITS_AND_SEPARATORS.fullmatch(normalized) and len(digits) >= 4:
-        body = r"[\s().+/-]*".join(digits)
-        return _DenyValue(digits, True, r"(?<!\d)" + body + r"(?!\d)")
-    spaced = _WHITESPACE.sub(" ", value).strip()
-    if len(spaced) <= CASE_SENSITIVE_UPTO:
-        body = re.escape(spaced)
-        return _DenyValue(spaced, False, r"(?<!\w)" + body + r"(?!\w)", case_sensitive=True)
-    body = re.escape(normalized).replace(r"\ ", " ")
-    if len(normalized) < SHORT_VALUE:
-        return _DenyValue(normalized, False, r"(?<!\w)" + body + r"(?!\w)")
-    return _DenyValue(normalized, False, body)
-
-
-def _denied(text: str, values: Sequence[_DenyValue]) -> bool:
-    normalized = _Normalized.of(text)
-    return any(value.hits(normalized) for value in values)
 
 
 def _texts(message: Message) -> Iterator[str]:
@@ -199,6 +131,8 @@ class EgressGuard:
     trusted_texts: frozenset[str] = field(default=frozenset({SYSTEM_PROMPT}))
     """Message texts clinvault itself wrote, unchanged: searched for identifier patterns but
     not for the patient's values (a family name "Do" is not in "Do not use ...")."""
+    matchers: DenyMatcherCache = field(default_factory=DenyMatcherCache, compare=False, repr=False)
+    """Compiled matchers of recent deny-value sets (one per patient and version of its values)."""
 
     def check(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> None:
         try:
@@ -211,7 +145,7 @@ class EgressGuard:
             )
 
     def first_hit(self, messages: Sequence[Message], *, deny_values: Sequence[str]) -> Hit | None:
-        denied = [d for d in (_deny_value(v) for v in deny_values) if d is not None]
+        denied = self.matchers.get(deny_values)
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 raise TypeError("a message is not a mapping")
@@ -221,8 +155,8 @@ class EgressGuard:
                     return Hit(kind=kind, message_index=index)
         return None
 
-    def _scan(self, text: str, denied: Sequence[_DenyValue]) -> str | None:
-        if text not in self.trusted_texts and _denied(text, denied):
+    def _scan(self, text: str, denied: DenyMatcher) -> str | None:
+        if text not in self.trusted_texts and denied.hits(text):
             return "known identifier value"
         untokenized = _TOKEN.sub(" ", text)
         for kind, pattern in _PATTERNS:
