@@ -193,11 +193,12 @@ def _answered(state: AppState, target: ChatTarget, result: AskResult) -> None:
 
 def api_error(state: AppState, exc: BaseException) -> ApiError:
     """The HTTP error for a failed ask (status, code and message from the one outcome map,
-    :func:`clinvault.ask.outcomes.failure_of`; never exception text)."""
+    :func:`clinvault.ask.outcomes.failure_of`; never exception text). The ask service audited
+    the failure already, so the refusal middleware adds no second record."""
     failure = failure_of(exc)
     if isinstance(exc, AccessDenied):
         state.metrics.denials.labels(exc.reason).inc()
-    return ApiError(failure.http_status, failure.reason, failure.message)
+    return ApiError(failure.http_status, failure.reason, failure.message, audited=True)
 
 
 def stream_error(state: AppState, exc: Exception) -> dict[str, dict[str, str]]:

@@ -65,11 +65,14 @@ class ApiError(Exception):
         message: str = "",
         *,
         headers: dict[str, str] | None = None,
+        audited: bool = False,
     ) -> None:
         self.status = status
         self.reason = reason
         self.message = message or reason
         self.headers = headers
+        self.audited = audited
+        """Already audited where it was decided (the ask service): no aggregated record."""
         super().__init__(reason)
 
 
@@ -99,6 +102,8 @@ async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, ApiError):
         raise exc
     request.scope[REFUSAL_REASON] = exc.reason
+    if exc.audited:
+        request.scope[REFUSAL_AUDITED] = True
     return error_response(exc.status, exc.reason, exc.message, headers=exc.headers)
 
 
