@@ -22,6 +22,17 @@ _TREND = re.compile(
     re.IGNORECASE,
 )
 
+QUALIFIED_ALLERGY = re.compile(
+    r"\b(?:drugs?|medications?|medicines?|meds|food|latex)\s+(?=allerg|intoleran|reaction)", re.I
+)
+"""A kind of allergy ("drug allergies"): the word names the allergen, not a medication ask."""
+DEMOGRAPHICS = re.compile(
+    r"\b(?:(?:first |last |full )?name|(?:home )?address|demographics?|date of birth|dob|"
+    r"birth ?date|birthday|gender|sex)\b|\bwhere (?:does|do|did) .{0,40}\blives?\b",
+    re.I,
+)
+"""Questions about who the patient is and where they live: read the Patient resource."""
+
 LIST_TYPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\ballerg(?:y|ies|ic)\b|\bintolerances?\b", re.I), ("AllergyIntolerance",)),
     (
@@ -37,6 +48,7 @@ LIST_TYPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         ("Immunization",),
     ),
     (re.compile(r"\bprocedures?\b|\bsurger(?:y|ies)\b|\boperations?\b", re.I), ("Procedure",)),
+    (DEMOGRAPHICS, ("Patient",)),
 )
 
 
@@ -49,6 +61,7 @@ class Intent:
 
 def detect_intent(question: str) -> Intent:
     """Trend beats latest ("history of HbA1c"); a named record list is read in full."""
+    question = QUALIFIED_ALLERGY.sub("", question)
     types: list[str] = []
     for pattern, names in LIST_TYPES:
         if pattern.search(question):

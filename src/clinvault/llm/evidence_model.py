@@ -33,7 +33,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from clinvault.llm.evidence_quotes import best_statement_score, prefer_structured, quoted_text
+from clinvault.llm.evidence_quotes import (
+    best_statement_score,
+    note_passage,
+    prefer_structured,
+    quoted_text,
+    statements,
+)
 from clinvault.llm.evidence_terms import key, keys, words
 from clinvault.llm.prompt import EvidenceItem, defang_citations
 
@@ -98,6 +104,11 @@ CATEGORIES = (
     _category(
         "procedure procedures surgery surgeries operation operations",
         "Procedure",
+        is_list=True,
+    ),
+    _category(
+        "name names address addresses demographics dob birthdate birthday gender sex",
+        "Patient",
         is_list=True,
     ),
     _category("visit visits encounter encounters admission admissions", "Encounter", is_list=True),
@@ -181,6 +192,25 @@ ENDED = re.compile(
 """How a rendered medication, condition or allergy shows that it is no longer current."""
 
 
+QUALIFIED_ALLERGY = re.compile(
+    r"\b(?:drugs?|medications?|medicines?|meds|food|latex)\s+(?=allerg|intoleran|reaction)"
+)
+"""A kind of allergy ("drug allergies"): the word names the allergen, not a medication ask."""
+WHERE_LIVE = re.compile(r"\bwhere (?:does|do|did) .{0,40}?\blives?\b")
+""""Where does the patient live?" asks for the address (the Patient record)."""
+NEGATIVE_STATEMENTS = {
+    "AllergyIntolerance": re.compile(
+        r"\bNKDA\b|\bNKA\b|\bno known (?:drug |food |medication )?allerg|"
+        r"\bno (?:drug |food |medication )?allergies\b|\bdenies (?:any )?(?:drug )?allergies\b",
+        re.IGNORECASE,
+    ),
+}
+"""How a note states that the patient has none of a record kind ("No known drug
+allergies", "NKDA"): quoted when no record of that kind is in the evidence."""
+ABSENCE = "No allergy records are in the provided evidence; notes state there are none:"
+"""How an absence answer begins (allergies are the only kind with negative statements)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Ask:
     """What a question asks for, as the model understands it."""
@@ -211,7 +241,7 @@ def _contains(text: str, phrase: str) -> bool:
 
 def understand(question: str) -> Ask:
     """Split a question into the record kinds, concepts and free terms it asks about."""
-    text = question.casefold()
+    text = WHERE_LIVE.sub(" address ", QUALIFIED_ALLERGY.sub("", question.casefold()))
     concepts = []
     for concept in CONCEPTS:
         hits = [phrase for phrase in concept.asked_as if _contains(text, phrase)]
@@ -341,10 +371,39 @@ def answer_line(ask: Ask, item: EvidenceItem) -> str:
     return f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]"
 
 
+def negative_statements(
+    ask: Ask, evidence: Sequence[EvidenceItem]
+) -> list[tuple[EvidenceItem, str]]:
+    """Notes stating that the patient has none of an asked record kind ("No known drug
+    allergies"), each with its asserting statement, when no record of that kind was given."""
+    wanted = set().union(*(c.resource_types for c in ask.categories)) if ask.categories else set()
+    if ask.has_subject or any(item.resource_type in wanted for item in evidence):
+        return []
+    patterns = [NEGATIVE_STATEMENTS[t] for t in sorted(wanted) if t in NEGATIVE_STATEMENTS]
+    found: list[tuple[EvidenceItem, str]] = []
+    for item in _chronological(evidence):
+        note = note_passage(item)
+        if note is None or not patterns:
+            continue
+        said = [s for s in statements(note.body) if any(p.search(s) for p in patterns)]
+        if said:
+            found.append((item, f"{note.label}: {' … '.join(said)}"))
+    return found
+
+
+def _absence_answer(found: Sequence[tuple[EvidenceItem, str]]) -> str:
+    lines = [ABSENCE]
+    for item, quote in found:
+        text = defang_citations(quote)
+        lines.append(f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]")
+    return "\n".join(lines)
+
+
 def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
     """The model's whole answer to ``question`` from ``evidence``."""
     ask = understand(question)
     chosen = order(ask, select(ask, evidence))
     if not chosen:
-        return NOT_ANSWERED
+        negative = negative_statements(ask, evidence)
+        return _absence_answer(negative) if negative else NOT_ANSWERED
     return "\n".join([_intro(ask, chosen), *(answer_line(ask, item) for item in chosen)])

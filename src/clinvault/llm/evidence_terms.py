@@ -50,10 +50,12 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
         "activities sport sports hobby hobbies soccer basketball baseball swimming karate violin",
     ),
     ("coffee", "caffeine espresso"),
+    ("influenza", "flu flus grippe"),
 )
 """Words that name the same thing in a question and in a note, by the group's key word.
 They cover the facts notes state in free text: pets, smoking, alcohol, occupation, who the
-patient lives with, how far and how often, feeding, travel, mobility aids, activities."""
+patient lives with, how far and how often, feeding, travel, mobility aids, activities; and
+lay names of coded concepts ("flu" is the CVX display's "Influenza")."""
 
 
 def stem(word: str) -> str:
