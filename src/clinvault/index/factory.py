@@ -14,6 +14,7 @@ EMBEDDERS: Registry[Embedder] = Registry(
     "embedder",
     {
         "sentence-transformers": "clinvault.index.sentence_transformer:open_sentence_transformer",
+        "onnx": "clinvault.index.onnx_embedder:open_onnx_embedder",
         "hashing": "clinvault.index.hashing:open_hashing_embedder",
     },
 )
