@@ -56,6 +56,9 @@ def erased() -> Iterator[tuple[Cohort, list[ResourceRow], bytes]]:
             with Runtime.open(cohort.settings()) as runtime:
                 token = cohort.patient_token
                 runtime.ask_service().ask(CLINICIAN, ANNA, "latest HbA1c?")
+                bad = {"resourceType": "Observation", "id": "bad", "subject": {"reference": ANNA}}
+                runtime.vault.quarantine("late.json#entry[0]", "Observation", "invalid", bad)
+                runtime.vault.quarantine("late.json#entry[1]", "Observation", "invalid", {})
                 store = SqlVaultStore(cohort.settings().vault_url)
                 rows = store.resources_of(token)
                 wrapped = store.get_patient(token).wrapped_dek  # type: ignore[union-attr]
@@ -83,6 +86,7 @@ def test_nothing_of_the_patient_is_left_in_vault_index_or_access(
         assert vault.find_patient("MRN", "MRN7731902") == []
         assert vault.find_patient("patient", ANNA) == []
         assert runtime.index.count(token) == 0
+        assert [q["where"] for q in vault.quarantined()] == ["late.json#entry[1]"]
         assert not runtime.access_store.has_grant(CLINICIAN, ANNA)
         assert runtime.access_store.has_grant(CLINICIAN, f"Patient/{OTHER_ID}")
         other = vault.patient_token(f"Patient/{OTHER_ID}")
