@@ -7,6 +7,11 @@ PHONE_NUMBER 0.971, EMAIL_ADDRESS and US_SSN 1.0). What is still missed on this
 non-clinical, multilingual set: single names with no cue, no list entry and no telling
 shape (``Tomomi is from ...``), Greek-script city lines, and the set's ``nan``
 placeholders for a missing state.
+
+The ensemble (that detector plus the nursing-note rules, with the safe-word rescue) must not
+lose this ground on non-clinical text; measured: PERSON 0.961, STREET_ADDRESS 0.967,
+PHONE_NUMBER 0.971, EMAIL_ADDRESS and US_SSN 1.0, GPE 0.771 -> 0.806, overall token
+recall 0.923 -> 0.926 at precision 0.914 -> 0.911.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from clinvault.phi import build_detector
+from clinvault.phi.ensemble import EnsembleDetector
 from clinvault.phi.evaluation.metrics import EvaluationReport, evaluate
 from clinvault.phi.evaluation.presidio_research import PRESIDIO_RESEARCH, load_presidio_research
 from clinvault.phi.evaluation.report import report_json
@@ -35,6 +41,13 @@ def report(shared_data: Path) -> EvaluationReport:
     result = evaluate(build_detector(PhiSettings()), documents, PRESIDIO_RESEARCH)
     print(json.dumps(report_json(result), indent=2))  # the figures, with pytest -s
     return result
+
+
+@pytest.fixture(scope="module")
+def ensemble_report(shared_data: Path) -> EvaluationReport:
+    documents = load_presidio_research(shared_data / DATASET)
+    detector = EnsembleDetector.from_settings(PhiSettings())
+    return evaluate(detector, documents, PRESIDIO_RESEARCH)
 
 
 def recall(report: EvaluationReport, label: str) -> float:
@@ -56,3 +69,18 @@ def test_recall_meets_the_target(report: EvaluationReport, label: str) -> None:
 def test_overall_precision_stays_high(report: EvaluationReport) -> None:
     assert report.overall.precision is not None
     assert report.overall.precision >= 0.9
+
+
+@pytest.mark.parametrize("label", TARGETED)
+def test_ensemble_keeps_the_target(ensemble_report: EvaluationReport, label: str) -> None:
+    assert recall(ensemble_report, label) >= TARGET
+
+
+def test_ensemble_keeps_precision_and_recall(
+    report: EvaluationReport, ensemble_report: EvaluationReport
+) -> None:
+    assert ensemble_report.overall.precision is not None
+    assert ensemble_report.overall.precision >= 0.9
+    assert ensemble_report.overall.recall is not None
+    assert report.overall.recall is not None
+    assert ensemble_report.overall.recall >= report.overall.recall
