@@ -77,6 +77,7 @@ REVEALING: frozenset[str] = frozenset(
         "patient_resources",
         "known_values",
         "consent_resources",
+        "merge_patients",
     }
 )
 """Calls that hand out real patient data: each is audited in the vault's own chain."""
