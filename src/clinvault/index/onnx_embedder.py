@@ -228,7 +228,7 @@ def _export(model_dir: Path, folder: Path, *, quantize: bool, source_sha256: str
 def _lasthidden_module() -> Any:
     import torch
 
-    class LastHidden(torch.nn.Module):
+    class LastHidden(torch.nn.Module):  # type: ignore[misc]  # torch is not followed (pyproject)
         def __init__(self, model: torch.nn.Module) -> None:
             super().__init__()
             self.model = model
