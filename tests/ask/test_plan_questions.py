@@ -34,3 +34,10 @@ def test_date_of_birth_reads_the_patient_resource() -> None:
 
 def test_who_the_patient_lives_with_is_not_a_demographics_question() -> None:
     assert "Patient" not in detect_intent("Who does the patient live with?").resource_types
+
+
+def test_a_name_token_in_the_question_is_not_a_demographics_question() -> None:
+    """The question reaches intent detection pseudonymized: ``[NAME-…]`` is not "name"."""
+    intent = detect_intent("What is [NAME-7F3A2C91] [NAME-0A1B2C3D]'s latest HbA1c?")
+    assert intent.kind == "latest"
+    assert "Patient" not in intent.resource_types

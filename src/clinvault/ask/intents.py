@@ -27,11 +27,12 @@ QUALIFIED_ALLERGY = re.compile(
 )
 """A kind of allergy ("drug allergies"): the word names the allergen, not a medication ask."""
 DEMOGRAPHICS = re.compile(
-    r"\b(?:(?:first |last |full )?name|(?:home )?address|demographics?|date of birth|dob|"
+    r"\b(?:(?:first |last |full )?(?<!\[)name(?!-)|(?:home )?address|demographics?|date of birth|dob|"
     r"birth ?date|birthday|gender|sex)\b|\bwhere (?:does|do|did) .{0,40}\blives?\b",
     re.I,
 )
-"""Questions about who the patient is and where they live: read the Patient resource."""
+"""Questions about who the patient is and where they live: read the Patient resource.
+A vault token such as ``[NAME-7F3A2C91]`` in the (pseudonymized) question is not the word."""
 
 LIST_TYPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\ballerg(?:y|ies|ic)\b|\bintolerances?\b", re.I), ("AllergyIntolerance",)),
