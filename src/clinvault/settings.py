@@ -256,7 +256,36 @@ class RetrievalSettings(BaseModel):
     candidates: int = 40
 
 
+class RaySettings(BaseModel):
+    """``clinvault ingest --engine ray``: where the cluster is and how the driver talks to it.
+    The driver alone holds the master key; see docs/ray-threat-model.md."""
+
+    address: str | None = Field(
+        default=None,
+        description="ray://HOST:10001 (Ray client) or HOST:6379; none starts a local Ray",
+    )
+    num_workers: int = Field(
+        default=2, ge=1, description="reader/validator/PHI-detector actors (one model load each)"
+    )
+    embed_actors: int = Field(default=1, ge=1, description="embedding actors (one model each)")
+    actor_cpus: float = Field(default=1.0, gt=0, description="CPUs each actor reserves")
+    max_retries: int = Field(
+        default=3, ge=0, description="restarts of a dead actor and retries of its tasks"
+    )
+    tls_ca: Path | None = Field(default=None, description="RAY_TLS_CA_CERT: the cluster's CA")
+    tls_cert: Path | None = Field(default=None, description="RAY_TLS_SERVER_CERT of this process")
+    tls_key: Path | None = Field(default=None, description="RAY_TLS_SERVER_KEY of this process")
+    allow_plaintext: bool = Field(
+        default=False,
+        description="let a remote address run without TLS (a trusted, isolated network only)",
+    )
+
+
 class IngestSettings(BaseModel):
+    engine: Literal["local", "ray"] = Field(
+        default="local", description="local (this machine) or ray (see ingest.ray)"
+    )
+    ray: RaySettings = Field(default_factory=RaySettings)
     unindexed_types: list[str] = Field(
         default_factory=lambda: [
             "Claim",
