@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# torch CPU first: the local 2.13.0 wheel; any other version pulls multi-GB CUDA builds
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -e '.[dev,ray]'
 	touch $(STAMP)
 
 # Debian chromium for the chat-page browser tests (Playwright drives it; no browser download).
