@@ -342,8 +342,8 @@ JwtAlgorithm = Literal["RS256", "ES256", "HS256"]
 
 
 class AuthSettings(BaseModel):
-    """Bearer JWT verification (OAuth2/OIDC). Production: RS256/ES256 with ``public_key_file``
-    or ``jwks_url``; development: HS256 with ``hs256_secret``."""
+    """Bearer JWT verification (OAuth2/OIDC). Production: RS256/ES256 with ``public_key_file``,
+    ``jwks_url`` or ``discovery_url``; development: HS256 with ``hs256_secret``."""
 
     issuer: str = "clinvault-dev"
     audience: str = "clinvault-api"
@@ -357,6 +357,18 @@ class AuthSettings(BaseModel):
     )
     public_key_file: Path | None = Field(default=None, description="PEM public key (RS/ES)")
     jwks_url: str | None = Field(default=None, description="identity provider JWKS endpoint")
+    discovery_url: str | None = Field(
+        default=None,
+        description="OIDC discovery document ({issuer}/.well-known/openid-configuration): its "
+        "issuer must equal auth.issuer, its jwks_uri is used; instead of jwks_url",
+    )
+    jwks_refresh_min_interval_s: float = Field(
+        default=30.0, ge=0, description="an unknown key id refetches the JWKS at most this often"
+    )
+    jwks_max_age_s: float = Field(
+        default=600.0, gt=0, description="the JWKS is refetched when older than this"
+    )
+    jwks_timeout_s: float = Field(default=5.0, gt=0, description="issuer fetch timeout")
     leeway_s: int = Field(default=30, ge=0, le=300, description="clock skew tolerated")
     max_ttl_s: int = Field(default=12 * 3600, ge=60, description="longest token lifetime minted")
     role_claim: str = "clinvault_role"
