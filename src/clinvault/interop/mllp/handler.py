@@ -108,7 +108,7 @@ class MessageHandler:
                 "MSH",
                 0,
                 "207",
-                f"{len(report.rejected)} resource(s) failed validation (quarantined)",
+                _rejection_text(len(report.rejected), report.quarantined),
             )
             self._audit("refused", "hl7-resources-rejected", peer, token)
             return self._ack(message, ERROR, problem)
@@ -169,3 +169,9 @@ def _merged_refs(bundle: dict[str, Any]) -> list[str]:
         if e.get("resource", {}).get("resourceType") == "Patient"
         and e["resource"].get("active") is False
     ]
+
+
+def _rejection_text(rejected: int, quarantined: int) -> str:
+    """The ACK's error text: how many inputs failed and how many of them were kept sealed."""
+    kept = f"{quarantined} quarantined" if quarantined else "none kept"
+    return f"{rejected} resource(s) failed validation ({kept})"
