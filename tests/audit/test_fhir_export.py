@@ -154,3 +154,59 @@ def test_every_outcome_exports_valid_ndjson(audit_log: AuditLog, outcome: str) -
         model = FhirAuditEvent if data["resourceType"] == "AuditEvent" else FhirProvenance
         model.model_validate(data)
         assert QUESTION[:20] not in line
+
+
+def admin_event(reason: str, **overrides: Any) -> AuditEvent:
+    fields: dict[str, Any] = {
+        "kind": "admin",
+        "principal": "ops-on-call",
+        "role": "operator",
+        "outcome": "allowed",
+        "reason": reason,
+    }
+    fields.update(overrides)
+    return AuditEvent(**fields)
+
+
+@pytest.mark.parametrize(
+    ("reason", "action", "interaction"),
+    [
+        ("patient-erased", "D", "delete"),
+        ("retention-purge", "D", "delete"),
+        ("kek-rotated", "U", "update"),
+        ("consent-set", "U", "update"),
+        ("reingest-after-erasure", "C", "create"),
+        ("cli-acting-as", "E", None),
+    ],
+)
+def test_admin_actions_export_their_crud_action(
+    audit_log: AuditLog, reason: str, action: str, interaction: str | None
+) -> None:
+    record = audit_log.append(admin_event(reason, patient=PATIENT, purpose="patient-request"))
+    event = FhirAuditExporter().audit_event(record)
+
+    FhirAuditEvent.model_validate(event)
+    assert event["action"] == action
+    subtypes = coded(event["subtype"])
+    assert ("urn:clinvault:audit-reason", reason) in subtypes
+    restful = {
+        code for system, code in subtypes if system == "http://hl7.org/fhir/restful-interaction"
+    }
+    assert restful == ({interaction} if interaction else set())
+    assert event["type"]["code"] == "110100"
+
+
+def test_erasure_marks_the_patient_entity_permanently_erased(audit_log: AuditLog) -> None:
+    erased = FhirAuditExporter().audit_event(
+        audit_log.append(admin_event("patient-erased", patient=PATIENT, purpose="legal-order"))
+    )
+    consent = FhirAuditExporter().audit_event(
+        audit_log.append(admin_event("consent-set", patient=PATIENT, purpose="research"))
+    )
+    (patient,) = by_role(erased, "1")
+    assert patient["what"]["identifier"]["value"] == PATIENT
+    assert (patient["lifecycle"]["system"], patient["lifecycle"]["code"]) == (
+        "http://terminology.hl7.org/CodeSystem/dicom-audit-lifecycle",
+        "15",
+    )
+    assert "lifecycle" not in by_role(consent, "1")[0]

@@ -44,6 +44,7 @@ SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type"
 PROVENANCE_AGENT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 OBSERVATION_VALUE = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
+LIFECYCLE = "http://terminology.hl7.org/CodeSystem/dicom-audit-lifecycle"
 
 CLINVAULT = "urn:clinvault:"
 PATIENT_TOKEN_SYSTEM = CLINVAULT + "patient-token"
@@ -67,6 +68,21 @@ OUTCOME_CODES = {
     "error": "8",
 }
 """FHIR R4 AuditEvent.outcome: 0 success, 4 minor failure (refused), 8 serious failure."""
+
+ADMIN_ACTIONS: dict[str, tuple[str, str]] = {
+    "patient-erased": ("D", "delete"),
+    "retention-purge": ("D", "delete"),
+    "kek-rotated": ("U", "update"),
+    "consent-set": ("U", "update"),
+    "reingest-after-erasure": ("C", "create"),
+}
+"""An operator's lifecycle action (``admin`` record, by reason code) -> its AuditEvent.action
+(C create, R read, U update, D delete, E execute) and ``restful-interaction`` subtype.
+Admin reasons not listed (``cli-acting-as``, and any added later) are exported as ``E``
+(an operation executed) with only the clinvault subtype."""
+
+ERASED_LIFECYCLE = ("15", "Permanent erasure / Physical destruction")
+"""DICOM object lifecycle of the patient entity in a ``patient-erased`` record."""
 
 
 class Identities(Protocol):
@@ -117,8 +133,8 @@ class FhirAuditExporter:
             "resourceType": "AuditEvent",
             "id": record.response_id,
             "type": self._type(record),
-            "subtype": [self._subtype(record)],
-            "action": "E" if record.kind == "ask" else "R",
+            "subtype": self._subtypes(record),
+            "action": _action(record),
             "recorded": record.time,
             "outcome": OUTCOME_CODES[record.outcome],
             "outcomeDesc": record.reason,
@@ -145,10 +161,16 @@ class FhirAuditExporter:
             else (coding(DCM, "110100", "Application Activity"))
         )
 
-    def _subtype(self, record: AuditRecord) -> dict[str, str]:
+    def _subtypes(self, record: AuditRecord) -> list[dict[str, str]]:
         if record.kind == "ask":
-            return coding(RESTFUL, "search", "search")
-        return coding(SUBTYPE_SYSTEM, record.kind)
+            return [coding(RESTFUL, "search", "search")]
+        if record.kind == "admin":
+            found = [coding(SUBTYPE_SYSTEM, "admin"), coding(REASON_SYSTEM, record.reason)]
+            if record.reason in ADMIN_ACTIONS:
+                interaction = ADMIN_ACTIONS[record.reason][1]
+                found.insert(0, coding(RESTFUL, interaction, interaction))
+            return found
+        return [coding(SUBTYPE_SYSTEM, record.kind)]
 
     def _agents(self, record: AuditRecord) -> list[dict[str, Any]]:
         client: dict[str, Any] = {
@@ -182,13 +204,14 @@ class FhirAuditExporter:
         entities: list[dict[str, Any]] = []
         if record.patient:
             resolved = self._identities.patient(record.patient) if self._identities else None
-            entities.append(
-                {
-                    "what": _token_reference(PATIENT_TOKEN_SYSTEM, record.patient, resolved),
-                    "type": coding(ENTITY_TYPE, "1", "Person"),
-                    "role": coding(OBJECT_ROLE, "1", "Patient"),
-                }
-            )
+            patient: dict[str, Any] = {
+                "what": _token_reference(PATIENT_TOKEN_SYSTEM, record.patient, resolved),
+                "type": coding(ENTITY_TYPE, "1", "Person"),
+                "role": coding(OBJECT_ROLE, "1", "Patient"),
+            }
+            if record.kind == "admin" and record.reason == "patient-erased":
+                patient["lifecycle"] = coding(LIFECYCLE, *ERASED_LIFECYCLE)
+            entities.append(patient)
         if record.kind == "ask":
             entities.append(self._query_entity(record))
         for citation in record.citations:
@@ -312,6 +335,16 @@ class FhirAuditExporter:
             provenance = self.provenance(record)
             if provenance is not None:
                 yield provenance
+
+
+def _action(record: AuditRecord) -> str:
+    """``E`` for a query (ask) and for operator operations without a CRUD meaning, ``R`` for
+    an access decision and an audit-log read, the CRUD letter of a lifecycle action."""
+    if record.kind == "ask":
+        return "E"
+    if record.kind == "admin":
+        return ADMIN_ACTIONS[record.reason][0] if record.reason in ADMIN_ACTIONS else "E"
+    return "R"
 
 
 def ndjson_lines(resources: Iterable[dict[str, Any]]) -> Iterator[str]:
