@@ -15,6 +15,16 @@ Key-encryption-key versions (:mod:`clinvault.vault.keks`): version 1 is ``kek`` 
 later versions are random keys stored wrapped by ``kek_wrap``. Rotating the KEK changes
 neither the master key nor the token, blind-index, audit or access sub-keys, so tokens,
 look-ups, the audit chain and its signed checkpoints stay verifiable across a rotation.
+
+Record keys (issue 15, the split deployment): the audit log and the access store need only
+the ``audit``, ``access`` and ``blind`` sub-keys (:class:`RecordKeys`). Embedded, they are the
+master key's sub-keys, as above. When a *records key* is configured
+(``settings.vault.records_key_env``, else ``settings.vault.records_key_file``), they are
+derived from it instead, with the same labels; that is how the API process of a split
+deployment (``vault.url`` ``https://…``) opens its audit log and reads the access store while
+holding no master key: the vault service, which opens the same access store for its own
+re-identification check, is given the same records key. No key derived from one of the two
+secrets can be computed from the other.
 """
 
 from __future__ import annotations
@@ -35,15 +45,13 @@ from clinvault.registry import Registry
 from clinvault.settings import Settings
 
 
-def _read_key_file(path: Path) -> bytes:
+def _read_key_file(path: Path, what: str = "master key file") -> bytes:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise ConfigError(
-            f"master key file {path} must not be readable by group or others (chmod 600)"
-        )
+        raise ConfigError(f"{what} {path} must not be readable by group or others (chmod 600)")
     raw = path.read_bytes()
     if len(raw) != crypto.KEY_BYTES:
-        raise ConfigError(f"master key file {path} must hold exactly {crypto.KEY_BYTES} bytes")
+        raise ConfigError(f"{what} {path} must hold exactly {crypto.KEY_BYTES} bytes")
     return raw
 
 
@@ -154,6 +162,84 @@ def load_master_key(
     return master_key_provider(settings, random).load(create=create)
 
 
+RECORD_KEY_LABELS = {
+    "audit": "clinvault/audit/v1",
+    "access": "clinvault/access/v1",
+    "blind": "clinvault/blind/v1",
+}
+"""HKDF labels of the record keys (the same from the master key and from a records key)."""
+
+
+class RecordKeySource(Protocol):
+    """What the audit log and the access store take: :class:`RecordKeys` or a whole
+    :class:`KeyRing` (which holds the same three keys when derived from the master key)."""
+
+    @property
+    def audit(self) -> bytes: ...
+
+    @property
+    def access(self) -> bytes: ...
+
+    def blind_index(self, kind: str, value: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class RecordKeys:
+    """The sub-keys of the audit log and the access store, and nothing of the vault's."""
+
+    audit: bytes
+    access: bytes
+    blind: bytes
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> RecordKeys:
+        derived = {
+            name: crypto.derive_key(secret, label) for name, label in RECORD_KEY_LABELS.items()
+        }
+        return cls(**derived)
+
+    @classmethod
+    def load(cls, settings: Settings) -> RecordKeys:
+        """From the configured records key (never created here: every process of the
+        deployment must be given the same one); ``ConfigError`` when none is configured."""
+        env = EnvMasterKey(settings.vault.records_key_env)
+        if env.available():
+            return cls.from_secret(env.load(create=False))
+        path = settings.vault.records_key_file
+        if path is None:
+            raise ConfigError(
+                "no records key: set vault.records_key_file or "
+                f"{settings.vault.records_key_env} (the key of the audit log and access store)"
+            )
+        if not path.exists():
+            raise ConfigError(f"vault.records_key_file: no file at {path}")
+        return cls.from_secret(_read_key_file(path, "records key file"))
+
+    def blind_index(self, kind: str, value: str) -> str:
+        """Keyed hash for look-ups in the access store (user names, references)."""
+        return crypto.keyed_hash(self.blind, f"{kind}\x1f{value}")
+
+
+def records_key_configured(settings: Settings) -> bool:
+    """Whether a records key (env var or file) is configured, apart from the master key."""
+    return (
+        settings.vault.records_key_file is not None
+        or EnvMasterKey(settings.vault.records_key_env).available()
+    )
+
+
+def write_records_key(path: Path, random: RandomBytes | None = None) -> None:
+    """Write a new records key (0600, refused if ``path`` exists)."""
+    _create_key_file(path, random or system_random())
+
+
+def load_record_keys(settings: Settings, random: RandomBytes | None = None) -> RecordKeys:
+    """The records key's sub-keys when one is configured, else the master key's."""
+    if records_key_configured(settings):
+        return RecordKeys.load(settings)
+    return KeyRing.load(settings, random).records
+
+
 @dataclass(frozen=True)
 class KeyRing:
     """The sub-keys of one deployment, derived from its master key."""
@@ -181,6 +267,11 @@ class KeyRing:
     @classmethod
     def load(cls, settings: Settings, random: RandomBytes | None = None) -> KeyRing:
         return cls.from_master(load_master_key(settings, random))
+
+    @property
+    def records(self) -> RecordKeys:
+        """The audit, access and blind sub-keys (what :class:`RecordKeys` holds)."""
+        return RecordKeys(audit=self.audit, access=self.access, blind=self.blind)
 
     def blind_index(self, kind: str, value: str) -> str:
         """Keyed hash for look-ups by identifier (source ids, MRNs, user names)."""

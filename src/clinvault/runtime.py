@@ -15,6 +15,12 @@ hands out only borrow the parts (closing them is the runtime's job, not theirs).
 
 The CLI, the API (:mod:`clinvault.api.services`), the evaluation, the benchmarks and the
 tests all open their parts here; nothing else opens a vault, an index or a store.
+
+Remote mode (``vault.url`` is ``https://…``, issue 15): the process holds no master key and
+no key ring; :attr:`Runtime.keys` and :attr:`Runtime.vault` refuse with a ``ConfigError``.
+The audit log and the access store open with :attr:`Runtime.record_keys`, derived from the
+configured records key (``vault.records_key_file`` or its env var), which remote mode
+requires. Embedded (the default), the record keys are the master key's sub-keys, as before.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest.care_team import CareTeamRecorder
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.pipeline import IngestPipeline
-from clinvault.keys import KeyRing
+from clinvault.keys import KeyRing, RecordKeys, records_key_configured
 from clinvault.llm import LLMClient
 from clinvault.llm.clients import open_llm_client
 from clinvault.phi import PhiDetector, build_detector
@@ -103,7 +109,10 @@ class Runtime:
         ``vault_opener`` is for the evaluation's privacy ablation only."""
         runtime = cls(settings, llm=llm, clock=clock, random=random, vault_opener=vault_opener)
         try:
-            runtime.keys  # noqa: B018  (loaded eagerly: a key problem surfaces at start)
+            if is_remote_vault(settings):  # loaded eagerly: a key problem surfaces at start
+                runtime.record_keys  # noqa: B018
+            else:
+                runtime.keys  # noqa: B018
         except BaseException:
             runtime.close()
             raise
@@ -143,8 +152,28 @@ class Runtime:
 
     @property
     def keys(self) -> KeyRing:
-        """The deployment's key ring (the master key file is created on first use)."""
+        """The deployment's key ring (the master key file is created on first use); a
+        ``ConfigError`` in remote mode, where only the vault service holds the master key."""
+        if is_remote_vault(self.settings):
+            raise ConfigError("this process holds no master key: vault.url names a vault service")
         return self._part("keys", lambda: KeyRing.load(self.settings, self._random), None)
+
+    @property
+    def record_keys(self) -> RecordKeys:
+        """The audit log's and access store's keys: from the records key when one is
+        configured (required in remote mode), else the key ring's."""
+        return self._part("record_keys", self._open_record_keys, None)
+
+    def _open_record_keys(self) -> RecordKeys:
+        if records_key_configured(self.settings):
+            return RecordKeys.load(self.settings)
+        if is_remote_vault(self.settings):
+            raise ConfigError(
+                "vault.url names a vault service, so this process holds no master key: set "
+                f"vault.records_key_file or {self.settings.vault.records_key_env} for its "
+                "audit log and access store"
+            )
+        return self.keys.records
 
     @property
     def vault(self) -> Vault:
@@ -189,7 +218,7 @@ class Runtime:
     def access_store(self) -> AccessStore:
         return self._part(
             "access_store",
-            lambda: AccessStore.open(self.settings.access_url, self.keys, clock=self._clock),
+            lambda: AccessStore.open(self.settings.access_url, self.record_keys, clock=self._clock),
             AccessStore.close,
         )
 
@@ -197,7 +226,7 @@ class Runtime:
     def audit_log(self) -> AuditLog:
         return self._part(
             "audit_log",
-            lambda: AuditLog.open(self.settings, self.keys, clock=self._clock),
+            lambda: AuditLog.open(self.settings, self.record_keys, clock=self._clock),
             AuditLog.close,
         )
 

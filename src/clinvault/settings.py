@@ -63,6 +63,16 @@ class VaultSettings(BaseModel):
     tls_ca: Path | None = Field(default=None, description="remote vault (url https://...): CA file")
     tls_cert: Path | None = Field(default=None, description="remote vault: this caller's cert")
     tls_key: Path | None = Field(default=None, description="remote vault: this caller's key")
+    records_key_file: Path | None = Field(
+        default=None,
+        description="32-byte key file (0600) of the audit log and access store, apart from "
+        "the master key (split deployment: the API and the vault service both get it); "
+        "default: those keys derive from the master key",
+    )
+    records_key_env: str = Field(
+        default="CLINVAULT_RECORDS_KEY",
+        description="env var holding the base64 records key; wins over records_key_file",
+    )
 
 
 class EmbedderSettings(BaseModel):

@@ -1,6 +1,6 @@
 """Principals, grants and care-team links in SQL (SQLite or PostgreSQL), nothing in plaintext.
 
-Look-ups go through blind indexes (``KeyRing.blind_index``): ``access-user`` for user
+Look-ups go through blind indexes (``RecordKeys.blind_index``): ``access-user`` for user
 names, ``patient-ref`` and ``practitioner-ref`` for normalized references (see
 :mod:`clinvault.access.refs`). A grant is keyed by the patient reference's blind index, so it
 can be given before or after the patient is ingested. Names and references are also
@@ -25,7 +25,7 @@ from clinvault.access.schema import AccessTables, access_tables
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.db import is_sqlite, open_store, write_transaction
 from clinvault.errors import InputError
-from clinvault.keys import KeyRing
+from clinvault.keys import RecordKeySource
 
 AAD_PREFIX = "clinvault/access/v1"
 
@@ -40,7 +40,7 @@ class AccessStore:
     def __init__(
         self,
         engine: Engine,
-        keys: KeyRing,
+        keys: RecordKeySource,
         *,
         clock: Clock | None = None,
         random: RandomBytes | None = None,
@@ -55,7 +55,7 @@ class AccessStore:
     def open(
         cls,
         url: str,
-        keys: KeyRing,
+        keys: RecordKeySource,
         *,
         clock: Clock | None = None,
         random: RandomBytes | None = None,

@@ -18,7 +18,7 @@ from clinvault.api.security.scopes import ResourceAccess
 from clinvault.ask import AskService
 from clinvault.audit import AuditLog
 from clinvault.index.base import Embedder, VectorIndex
-from clinvault.keys import KeyRing
+from clinvault.keys import RecordKeySource
 from clinvault.llm import LLMClient
 from clinvault.runtime import Runtime
 from clinvault.settings import AuthSettings, Settings
@@ -37,7 +37,7 @@ class ApiServices:
         runtime = Runtime.open(settings, llm=llm)
         try:
             runtime.vault_client, runtime.index, runtime.access, runtime.llm  # noqa: B018
-            return cls(runtime, verifier_for(settings.auth, runtime.keys))
+            return cls(runtime, verifier_for(settings.auth, runtime.record_keys))
         except BaseException:
             runtime.close()
             raise
@@ -92,13 +92,13 @@ class ApiServices:
         return self.runtime.llm
 
 
-def verifier_for(auth: AuthSettings, keys: KeyRing) -> TokenVerifier:
+def verifier_for(auth: AuthSettings, keys: RecordKeySource) -> TokenVerifier:
     return TokenVerifier(
         auth, hmac_secret=hs256_secret(auth, keys), key_resolver=key_resolver_for(auth)
     )
 
 
-def hs256_secret(auth: AuthSettings, keys: KeyRing) -> bytes | None:
+def hs256_secret(auth: AuthSettings, keys: RecordKeySource) -> bytes | None:
     if "HS256" not in auth.algorithms:
         return None
     configured = auth.hs256_secret

@@ -1,8 +1,19 @@
 """The tamper-evident audit log: append-only records in a keyed chain (SQLite or PostgreSQL).
 
-Each append runs in one write transaction: lock the head row, take ``seq = count + 1`` and
-``prev_hash = last_hash``, insert the record, update the head. Concurrent writers (threads
-or processes) therefore get gapless, strictly ordered sequence numbers.
+Appends are group-committed (:mod:`.group_commit`): concurrent appends of one process share
+one write transaction, which locks the head row, chains the batch's records from
+``seq = count + 1`` and ``prev_hash = last_hash`` in the order they queued, inserts them,
+updates the head once and commits (one fsync for the batch). Concurrent writers (threads or
+processes) therefore get gapless, strictly ordered sequence numbers.
+
+Durability: :meth:`AuditLog.append` returns only after the transaction holding its record
+has committed, so a caller that appends before it answers (the ask service, the API) never
+sends a response whose record is not on disk. A crash between that commit and sending the
+response leaves the record (outcome as decided, e.g. ``answered``) for a response the client
+never received: the log over-reports a disclosure, it never under-reports one; the client
+retries and the retry is audited as its own record. A crash before the commit loses the
+record and the response alike (nothing was sent). A batch whose transaction fails is
+retried one record per transaction, so only the failing record's caller gets the error.
 
 Each record's hash is an HMAC under a key derived from the audit sub-key (:mod:`.record`);
 with a :class:`CheckpointConfig`, the head is also signed every N records or T seconds and
@@ -16,7 +27,7 @@ is itself appended as an ``audit-view`` record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -33,6 +44,7 @@ from clinvault.audit.checkpoints import (
     latest_checkpoint,
 )
 from clinvault.audit.event import AuditEvent
+from clinvault.audit.group_commit import GroupCommit
 from clinvault.audit.record import GENESIS_HASH, AuditRecord, chain_key
 from clinvault.audit.rows import record_to_row, row_to_record
 from clinvault.audit.schema import HEAD_ROW_ID, AuditTables, audit_tables
@@ -40,7 +52,7 @@ from clinvault.audit.sealing import FieldSealer, SealedField
 from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.db import is_sqlite, open_store, snapshot, write_transaction
 from clinvault.errors import AccessDenied, AuditIntegrityError, VaultError
-from clinvault.keys import KeyRing
+from clinvault.keys import RecordKeySource, load_record_keys
 from clinvault.settings import Settings
 
 AUDITOR_ROLE = "auditor"
@@ -89,18 +101,24 @@ class AuditLog:
             None if checkpoints is None else Checkpointer(checkpoints, self._signer)
         )
         self._tables: AuditTables = audit_tables()
+        self._group: GroupCommit[_Pending, AuditRecord] = GroupCommit(self._commit_batch)
+
+    @property
+    def group_commits(self) -> int:
+        """Append transactions this log has committed (a batch of appends is one)."""
+        return self._group.batches
 
     @classmethod
     def open(
         cls,
         settings: Settings,
-        keys: KeyRing | None = None,
+        keys: RecordKeySource | None = None,
         *,
         clock: Clock | None = None,
         random: RandomBytes | None = None,
     ) -> AuditLog:
         """The deployment's log at ``settings.audit_url``, schema created if missing."""
-        ring = keys or KeyRing.load(settings, random)
+        ring = keys or load_record_keys(settings, random)
         checkpoints = CheckpointConfig.from_settings(settings)
         return open_store(
             settings.audit_url,
@@ -148,22 +166,40 @@ class AuditLog:
             if event.break_glass_reason is None
             else self._sealer.seal(response_id, "break_glass_reason", event.break_glass_reason)
         )
-        with write_transaction(self._engine) as connection:
-            head = self._locked_head(connection)
-            moment = self._clock.now()
-            time = _iso(moment)
-            record = _record_for(event, response_id, question, reason, head, time, self._chain_key)
-            connection.execute(self._tables.records.insert().values(record_to_row(record)))
-            connection.execute(
-                update(self._tables.head)
-                .where(self._tables.head.c.id == HEAD_ROW_ID)
-                .values(count=record.seq, last_hash=record.hash, updated_at=time)
-            )
+        record = self._group.submit(_Pending(event, response_id, question, reason))
+        # committed: the record is durable before the caller goes on (e.g. sends the answer)
         if self._checkpointer is not None:
             head = AuditHead(record.seq, record.hash)
+            moment = datetime.fromisoformat(record.time.replace("Z", "+00:00"))
             if self._checkpointer.due(head, moment.timestamp()):
                 self._write_checkpoint(head, moment)
         return record
+
+    def _commit_batch(self, batch: Sequence[_Pending]) -> list[AuditRecord]:
+        """One transaction for the whole batch: records chained in queue order, one head update."""
+        records: list[AuditRecord] = []
+        with write_transaction(self._engine) as connection:
+            head = self._locked_head(connection)
+            for pending in batch:
+                time = _iso(self._clock.now())
+                record = _record_for(
+                    pending.event,
+                    pending.response_id,
+                    pending.question,
+                    pending.reason,
+                    head,
+                    time,
+                    self._chain_key,
+                )
+                records.append(record)
+                head = AuditHead(record.seq, record.hash)
+            connection.execute(self._tables.records.insert(), [record_to_row(r) for r in records])
+            connection.execute(
+                update(self._tables.head)
+                .where(self._tables.head.c.id == HEAD_ROW_ID)
+                .values(count=head.count, last_hash=head.last_hash, updated_at=records[-1].time)
+            )
+        return records
 
     # Checkpoints -----------------------------------------------------------------------------
 
@@ -355,6 +391,16 @@ class AuditLog:
             if len(page) < PAGE_SIZE:
                 return
             last_seq = int(page[-1]["seq"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An append waiting for its group's transaction (free text already sealed)."""
+
+    event: AuditEvent
+    response_id: str
+    question: bytes | None
+    reason: bytes | None
 
 
 def _add_missing_columns(engine: Engine, tables: AuditTables, names: tuple[str, ...]) -> None:

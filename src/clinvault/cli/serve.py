@@ -99,7 +99,7 @@ def _print_demo_tokens(settings: Settings, services: ApiServices) -> None:
     from clinvault.api.security.jwt import TokenIssuer
     from clinvault.api.services import hs256_secret
 
-    secret = hs256_secret(settings.auth, services.runtime.keys)
+    secret = hs256_secret(settings.auth, services.runtime.record_keys)
     if not settings.api.demo_sign_in or secret is None:
         return
     issuer = TokenIssuer(settings.auth, secret)

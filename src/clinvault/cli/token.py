@@ -40,7 +40,7 @@ def issue(
         check_user_name(user)
         parse_role(role)
         with Runtime.open(settings) as runtime:
-            secret = hs256_secret(settings.auth, runtime.keys)
+            secret = hs256_secret(settings.auth, runtime.record_keys)
         if secret is None:
             raise ConfigError("auth.algorithms does not accept HS256: tokens come from the IdP")
         token = TokenIssuer(settings.auth, secret).issue(

@@ -19,7 +19,7 @@ DEMO_SCOPES = ("openid", "fhirUser", "user/*.rs")
 @router.get("/sign-in")
 async def demo_sign_in(state: State) -> dict[str, Any]:
     services = state.services
-    secret = hs256_secret(services.settings.auth, services.runtime.keys)
+    secret = hs256_secret(services.settings.auth, services.runtime.record_keys)
     if secret is None:
         return {"users": []}
     issuer = TokenIssuer(services.settings.auth, secret)
