@@ -334,6 +334,12 @@ class RetentionSettings(BaseModel):
     quarantine_days: int = Field(
         default=90, ge=1, description="quarantined (rejected, sealed) inputs are kept this long"
     )
+    purge_every_s: float = Field(
+        default=86400.0,
+        ge=0,
+        description="clinvault serve purges at start and then every T seconds (audited); "
+        "0: no scheduled purge (run clinvault maintenance purge from cron)",
+    )
 
 
 class AccessSettings(BaseModel):
