@@ -53,3 +53,11 @@ def test_citations_never_point_outside_the_retrieved_evidence(
     assert record is not None
     assert record.reason == "citations-flagged"
     assert {c.chunk_id for c in record.citations} <= {r.chunk_id for r in record.retrieved}
+
+
+def test_a_nothing_recorded_answer_is_an_abstention_without_citations() -> None:
+    from clinvault.ask.citations import says_not_answered, uncited_statements
+
+    text = "No record of stroke in the provided records (searched 3 evidence items: Condition)."
+    assert says_not_answered(text)
+    assert uncited_statements(text) == []

@@ -78,8 +78,14 @@ def test_ties_on_the_newest_date_list_every_tied_item() -> None:
 
 def test_unanswerable_questions_cite_nothing() -> None:
     evidence = _items(("Observation", "Glucose 98 mg/dL", "2022-01-15"))
-    for question in ("What is her blood type?", "Is she allergic to penicillin?", "Hello?", ""):
+    for question in ("What is her blood type?", "Hello?", ""):
         assert answer(question, evidence) == NOT_ANSWERED
+    absent = answer("Is she allergic to penicillin?", evidence)
+    assert absent == (
+        "No record of allergic penicillin in the provided records "
+        "(searched 1 evidence item: Observation)."
+    )
+    assert not CITATION.findall(absent)
     assert answer("latest glucose", []) == NOT_ANSWERED
 
 
@@ -367,8 +373,9 @@ def _quoted(statement: str, n: int = 1, label: str = "History and physical note"
 def test_synonyms_let_a_note_statement_answer_a_differently_worded_question() -> None:
     cases = {
         "What pet does the patient live with?": "Lives with his two cats",
+        # "no other animal exposure" is denied (negation): not quoted as a finding
         "Does the patient have pets?": "Lives with his two cats … "
-        "no other animal exposure. … Patient reports he walks his dog 5 miles daily.",
+        "Patient reports he walks his dog 5 miles daily.",
         "Does the patient use tobacco?": "Former smoker … he quit smoking in 2009 after "
         "about 12 pack-years.",
         "What is the patient's job?": "Works as a pastry chef.",

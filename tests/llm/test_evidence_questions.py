@@ -4,7 +4,7 @@ and the patient's name and address (the Patient record)."""
 
 from __future__ import annotations
 
-from clinvault.llm.evidence_model import ABSENCE, NOT_ANSWERED, answer
+from clinvault.llm.evidence_model import NOT_ANSWERED, NOTHING_RECORDED, answer
 from clinvault.llm.prompt import EvidenceItem
 
 NOTE = (
@@ -25,7 +25,8 @@ def test_a_note_stating_no_known_allergies_answers_the_allergy_question() -> Non
     )
     text = answer("What allergies does the patient have?", evidence)
     assert text.splitlines() == [
-        ABSENCE,
+        "No record of allergies in the provided records (searched 2 evidence items: "
+        "DocumentReference, MedicationRequest). Notes state its absence:",
         "- 2021-03-04: History and physical note: ALLERGIES: No known drug allergies. [2]",
     ]
 
@@ -46,9 +47,13 @@ def test_allergy_records_win_over_a_negative_note() -> None:
     assert "[2]" not in text
 
 
-def test_a_note_without_a_negative_statement_is_not_an_absence_answer() -> None:
+def test_a_note_without_a_negative_statement_is_an_uncited_absence_answer() -> None:
     note = "DocumentReference note (Progress note) on 2020-01-01, part 1/1: Cough for 3 days."
     assert answer("Any allergies?", _items(("DocumentReference", note, "2020-01-01"))) == (
+        "No record of allergies in the provided records "
+        "(searched 1 evidence item: DocumentReference)."
+    )
+    assert answer("What allergies?", _items(("DocumentReference", note, "2020-01-01"))) == (
         NOT_ANSWERED
     )
 
@@ -69,7 +74,8 @@ def test_drug_allergies_with_only_a_negative_note() -> None:
         ("DocumentReference", NOTE, "2021-03-04"),
     )
     text = answer("Does the patient have any drug allergies?", evidence)
-    assert text.startswith(ABSENCE)
+    assert NOTHING_RECORDED.match(text)
+    assert text.endswith("No known drug allergies. [2]")
     assert "Lisinopril" not in text
 
 
@@ -102,3 +108,59 @@ def test_who_the_patient_lives_with_is_still_a_note_question() -> None:
         ("DocumentReference", note, "2020-01-01"),
     )
     assert answer("Who does the patient live with?", evidence).endswith("two cats. [2]")
+
+
+ROS_NOTE = (
+    "DocumentReference note (Progress note) on 2022-06-01, part 1/1: "
+    "Denies chest pain or palpitations. No history of stroke. Negative for MI. "
+    "Reports a cough for 3 days."
+)
+
+
+def test_a_denied_finding_is_never_reported_as_present() -> None:
+    evidence = _items(("DocumentReference", ROS_NOTE, "2022-06-01"))
+    for question in (
+        "Does the patient have chest pain?",
+        "Any history of stroke?",
+        "Has the patient had an MI?",
+        "Any palpitations?",
+    ):
+        text = answer(question, evidence)
+        assert NOTHING_RECORDED.match(text), question
+        assert "searched 1 evidence item: DocumentReference" in text
+        assert "Notes state its absence:" in text
+        assert text.endswith("[1]"), question
+
+
+def test_an_absence_answer_quotes_only_the_denying_statement() -> None:
+    evidence = _items(("DocumentReference", ROS_NOTE, "2022-06-01"))
+    assert answer("Any history of stroke?", evidence).splitlines() == [
+        "No record of stroke in the provided records (searched 1 evidence item: "
+        "DocumentReference). Notes state its absence:",
+        "- 2022-06-01: Progress note: No history of stroke. [1]",
+    ]
+
+
+def test_an_affirmed_mention_still_answers() -> None:
+    evidence = _items(("DocumentReference", ROS_NOTE, "2022-06-01"))
+    text = answer("Does the patient have a cough?", evidence)
+    assert "Reports a cough for 3 days. [1]" in text
+    assert not NOTHING_RECORDED.match(text)
+
+
+def test_a_record_of_the_finding_beats_a_denying_note() -> None:
+    evidence = _items(
+        ("DocumentReference", ROS_NOTE, "2022-06-01"),
+        ("Condition", "Condition: Stroke, clinical status active", "2015-01-01"),
+    )
+    text = answer("Any history of stroke?", evidence)
+    assert "Stroke, clinical status active [2]" in text
+    assert "[1]" not in text
+
+
+def test_an_existence_question_with_nothing_found_cites_nothing() -> None:
+    evidence = _items(("Observation", "Glucose 98 mg/dL", "2022-01-15"))
+    text = answer("Any history of stroke?", evidence)
+    assert text == (
+        "No record of stroke in the provided records (searched 1 evidence item: Observation)."
+    )

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clinvault.llm.evidence_model import NOT_ANSWERED
+from clinvault.llm.evidence_model import NOT_ANSWERED, NOTHING_RECORDED
 from clinvault.model import Chunk
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -84,4 +84,8 @@ def uncited_statements(answer: str) -> list[str]:
 
 
 def says_not_answered(answer: str) -> bool:
-    return NOT_ANSWERED.casefold() in answer.casefold()
+    """The records do not answer, or record nothing of what was asked ("No record of stroke
+    in the provided records (searched ...)"): an abstention when nothing is cited."""
+    return (
+        NOT_ANSWERED.casefold() in answer.casefold() or NOTHING_RECORDED.search(answer) is not None
+    )

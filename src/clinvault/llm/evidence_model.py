@@ -35,12 +35,14 @@ from functools import partial
 
 from clinvault.llm.evidence_quotes import (
     best_statement_score,
+    is_note,
     note_passage,
     prefer_structured,
     quoted_text,
     statements,
 )
 from clinvault.llm.evidence_terms import key, keys, words
+from clinvault.llm.negation import mask_negated
 from clinvault.llm.prompt import EvidenceItem, defang_citations
 
 NOT_ANSWERED = "The provided records do not answer this question."
@@ -207,8 +209,11 @@ NEGATIVE_STATEMENTS = {
 }
 """How a note states that the patient has none of a record kind ("No known drug
 allergies", "NKDA"): quoted when no record of that kind is in the evidence."""
-ABSENCE = "No allergy records are in the provided evidence; notes state there are none:"
-"""How an absence answer begins (allergies are the only kind with negative statements)."""
+NOTHING_RECORDED = re.compile(r"^No record of [^\n]{1,120}? in the provided records\b", re.M)
+"""How an absence answer begins: ``No record of stroke in the provided records (searched
+...)``. Without a note asserting the negative it cites nothing (an abstention)."""
+EXISTS_WORDS = _wordset("any ever history hx h/o pmh had have has been")
+"""Words of an existence question ("any history of stroke?", "has the patient ever had")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +230,10 @@ class Ask:
     ended_only: bool = False
     """The question asks for the records of kinds that can end that have ended ("stopped
     medications", "past problems")."""
+    exists: bool = False
+    """The question asks whether something is recorded at all ("any history of stroke?")."""
+    subject: str = ""
+    """The asked subject in the question's own words ("stroke"), for an absence answer."""
 
     @property
     def has_subject(self) -> bool:
@@ -258,6 +267,7 @@ def understand(question: str) -> Ask:
     intent_words = LATEST_WORDS | CURRENT_WORDS | EARLIEST_WORDS | TREND_WORDS
     if ended_only:
         intent_words |= ENDED_WORDS
+    intent_words |= EXISTS_WORDS
     terms = frozenset(
         key(word)
         for word in asked
@@ -266,6 +276,7 @@ def understand(question: str) -> Ask:
         and word not in category_words
         and not word.replace(".", "").isdigit()
     )
+    subject_words = [w for w in words(question) if w not in STOPWORDS and w not in intent_words]
     lists_only = bool(categories) and all(c.is_list for c in categories) and not concepts
     if word_set & LATEST_WORDS or (word_set & CURRENT_WORDS and not lists_only):
         order = "latest"
@@ -281,7 +292,12 @@ def understand(question: str) -> Ask:
         order=order,
         current_only=current_only,
         ended_only=ended_only,
+        exists=bool(word_set & EXISTS_WORDS) or bool(_EXISTS.search(question.casefold())),
+        subject=" ".join(dict.fromkeys(subject_words[:6])),
     )
+
+
+_EXISTS = re.compile(r"^\s*(?:does|do|did|has|have|had|is|was|are|were|any)\b")
 
 
 def _score(ask: Ask, text: str) -> int:
@@ -291,6 +307,17 @@ def _score(ask: Ask, text: str) -> int:
         2 for concept in ask.concepts if any(_contains(text, p) for p in concept.shown_as)
     )
     return concept_score + len(ask.terms & keys(text))
+
+
+def _affirmed_score(ask: Ask, text: str) -> int:
+    """:func:`_score` of what a note statement affirms: a denied finding ("denies chest
+    pain", "no history of stroke") matches nothing."""
+    return _score(ask, mask_negated(text))
+
+
+def _scorer(ask: Ask, item: EvidenceItem) -> Callable[[str], int]:
+    """Notes are scored on what they affirm; a structured record on its whole text."""
+    return partial(_affirmed_score if is_note(item) else _score, ask)
 
 
 def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
@@ -313,9 +340,10 @@ def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     if not ask.has_subject:
         return prefer_structured(candidates) if ask.categories else []
     required = _required(ask)
-    score = partial(_score, ask)
-    pool = prefer_structured([item for item in candidates if score(item.text) >= required])
-    ranks = {item.n: _rank(item, score) for item in pool}
+    pool = prefer_structured(
+        [item for item in candidates if _scorer(ask, item)(item.text) >= required]
+    )
+    ranks = {item.n: _rank(item, _scorer(ask, item)) for item in pool}
     best = max(ranks.values(), default=(0, 0))
     return [item for item in pool if ranks[item.n] == best]
 
@@ -366,7 +394,7 @@ def _intro(ask: Ask, chosen: Sequence[EvidenceItem]) -> str:
 
 def answer_line(ask: Ask, item: EvidenceItem) -> str:
     """``- date: quote [n]``: a record whole, only the relevant statements of a note."""
-    quote = quoted_text(item, partial(_score, ask), _required(ask), newest=ask.order == "latest")
+    quote = quoted_text(item, _scorer(ask, item), _required(ask), newest=ask.order == "latest")
     text = defang_citations(quote)
     return f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]"
 
@@ -374,25 +402,53 @@ def answer_line(ask: Ask, item: EvidenceItem) -> str:
 def negative_statements(
     ask: Ask, evidence: Sequence[EvidenceItem]
 ) -> list[tuple[EvidenceItem, str]]:
-    """Notes stating that the patient has none of an asked record kind ("No known drug
-    allergies"), each with its asserting statement, when no record of that kind was given."""
+    """Notes asserting that the patient does not have what was asked, each with its asserting
+    statements, when nothing in the evidence affirms it: a statement naming the asked subject
+    only inside a negation ("Denies chest pain", "No history of stroke"), or, for a record
+    kind asked by name with no record of it given, a statement of none ("No known drug
+    allergies")."""
     wanted = set().union(*(c.resource_types for c in ask.categories)) if ask.categories else set()
-    if ask.has_subject or any(item.resource_type in wanted for item in evidence):
-        return []
-    patterns = [NEGATIVE_STATEMENTS[t] for t in sorted(wanted) if t in NEGATIVE_STATEMENTS]
+    patterns = []
+    if not ask.has_subject and not any(item.resource_type in wanted for item in evidence):
+        patterns = [NEGATIVE_STATEMENTS[t] for t in sorted(wanted) if t in NEGATIVE_STATEMENTS]
+    required = _required(ask)
     found: list[tuple[EvidenceItem, str]] = []
     for item in _chronological(evidence):
         note = note_passage(item)
-        if note is None or not patterns:
+        if note is None:
             continue
-        said = [s for s in statements(note.body) if any(p.search(s) for p in patterns)]
+        said = [
+            s
+            for s in statements(note.body)
+            if any(p.search(s) for p in patterns) or (ask.has_subject and _denies(ask, s, required))
+        ]
         if said:
             found.append((item, f"{note.label}: {' … '.join(said)}"))
     return found
 
 
-def _absence_answer(found: Sequence[tuple[EvidenceItem, str]]) -> str:
-    lines = [ABSENCE]
+def _denies(ask: Ask, statement: str, required: int) -> bool:
+    """Whether ``statement`` names the asked subject, but only inside a negation."""
+    return _score(ask, statement) >= required > _affirmed_score(ask, statement)
+
+
+def searched(evidence: Sequence[EvidenceItem]) -> str:
+    """What an absence answer says was searched: the items and their record kinds."""
+    kinds = ", ".join(sorted({item.resource_type for item in evidence})) or "none"
+    items = "item" if len(evidence) == 1 else "items"
+    return f"searched {len(evidence)} evidence {items}: {kinds}"
+
+
+def nothing_recorded(ask: Ask, evidence: Sequence[EvidenceItem]) -> str:
+    """``No record of <subject> in the provided records (searched ...).``"""
+    subject = defang_citations(ask.subject) or "what was asked"
+    return f"No record of {subject} in the provided records ({searched(evidence)})."
+
+
+def _absence_answer(
+    ask: Ask, evidence: Sequence[EvidenceItem], found: Sequence[tuple[EvidenceItem, str]]
+) -> str:
+    lines = [nothing_recorded(ask, evidence).removesuffix(".") + ". Notes state its absence:"]
     for item, quote in found:
         text = defang_citations(quote)
         lines.append(f"- {item.date}: {text} [{item.n}]" if item.date else f"- {text} [{item.n}]")
@@ -405,5 +461,7 @@ def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
     chosen = order(ask, select(ask, evidence))
     if not chosen:
         negative = negative_statements(ask, evidence)
-        return _absence_answer(negative) if negative else NOT_ANSWERED
+        if negative:
+            return _absence_answer(ask, evidence, negative)
+        return nothing_recorded(ask, evidence) if ask.exists else NOT_ANSWERED
     return "\n".join([_intro(ask, chosen), *(answer_line(ask, item) for item in chosen)])
