@@ -314,6 +314,14 @@ class IngestSettings(BaseModel):
     )
     note_max_chars: int = 900
     note_overlap_chars: int = 120
+    group_patients: int = Field(
+        default=32, ge=1, description="patients per vault transaction (and index flush)"
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="worker processes for validation and PHI detection; default: the CPU count",
+    )
 
 
 class AuditSettings(BaseModel):
