@@ -1,28 +1,32 @@
 """``clinvault maintenance purge``: remove what is past its retention, audited.
 
-What is kept, and for how long (``[retention]`` settings):
+What is kept, and for how long, is in :mod:`clinvault.audit.retention` (quarantined inputs:
+``retention.quarantine_days``; conversations and re-identified answer text are never on
+disk). Each purge appends one ``admin`` record (reason ``retention-purge``, purpose
+``quarantine``).
 
-* quarantined inputs (rejected resources and messages, sealed in the vault):
-  ``retention.quarantine_days``; purged rows are deleted and the SQLite file compacted;
-* conversations: the API keeps them in process memory only (ids and tokens, no text),
-  bounded by ``api.max_conversations``, gone when the server stops: nothing on disk to purge;
-* re-identified answer text: never stored (the audit log keeps hashes of prompt and output,
-  and the question sealed): nothing to purge.
-
-Each purge appends one ``admin`` record (reason ``retention-purge``, purpose ``quarantine``).
-``serve`` does not run the purge on a schedule yet: run this command from cron or a systemd
-timer.
+``clinvault serve`` runs the same purge on a schedule (:func:`scheduled_purge`): at start,
+then every ``retention.purge_every_s`` seconds (default a day; ``0`` turns it off), audited
+as principal ``clinvault-serve``, stopped when the server shuts down. With ``vault.url``
+naming a vault service, the serving process holds no vault, so it schedules nothing and
+says so: run this command where the vault service runs (cron or a systemd timer).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clinvault.audit import AuditEvent
+from clinvault.audit.retention import Purged, PurgeSchedule, purge_expired
 from clinvault.cli.context import load_settings, out, reported_errors
+from clinvault.clock import Clock, SystemClock
+from clinvault.settings import Settings
+
+if TYPE_CHECKING:
+    from clinvault.runtime import Runtime
 
 
 def register(app: typer.Typer) -> None:
@@ -40,21 +44,46 @@ def purge(
     settings = load_settings()
     from clinvault.runtime import Runtime
 
-    cutoff = datetime.now(UTC) - timedelta(days=settings.retention.quarantine_days)
     with reported_errors(), Runtime.open(settings) as runtime:
-        removed = runtime.vault.purge_quarantine(cutoff)
-        runtime.audit_log.append(
-            AuditEvent(
-                kind="admin",
-                principal=operator,
-                outcome="allowed",
-                reason="retention-purge",
-                role="operator",
-                purpose="quarantine",
-                count=1,
-            )
+        purged = purge_expired(
+            runtime.vault,
+            runtime.audit_log,
+            quarantine_days=settings.retention.quarantine_days,
+            now=datetime.now(UTC),
+            principal=operator,
         )
     out.print(
-        f"purged {removed} quarantined input(s) older than "
+        f"purged {purged.quarantined} quarantined input(s) older than "
         f"{settings.retention.quarantine_days} days"
     )
+
+
+def scheduled_purge(
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    clock: Clock | None = None,
+    on_purge: Callable[[Purged | None], None] | None = None,
+) -> PurgeSchedule | str:
+    """The started purge schedule of a serving process, or why there is none (a sentence to
+    print). The caller stops the schedule before it closes the runtime."""
+    from clinvault.vault_service.remote import is_remote_vault
+
+    every = settings.retention.purge_every_s
+    if every == 0:
+        return "scheduled retention purge off (retention.purge_every_s = 0)"
+    if is_remote_vault(settings):
+        return (
+            "no scheduled retention purge here: vault.url names a vault service, so run "
+            "`clinvault maintenance purge` where the vault service runs"
+        )
+    schedule = PurgeSchedule(
+        runtime.vault,
+        runtime.audit_log,
+        quarantine_days=settings.retention.quarantine_days,
+        interval_s=every,
+        clock=clock or SystemClock(),
+        on_purge=on_purge,
+    )
+    schedule.start()
+    return schedule

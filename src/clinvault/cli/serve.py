@@ -4,6 +4,9 @@
 them; never use it outside development. TLS: pass ``--ssl-certfile``/``--ssl-keyfile`` or,
 better, terminate TLS at a reverse proxy (see docs/deployment.md).
 
+While it serves, the retention purge runs on a schedule (``retention.purge_every_s``, see
+:mod:`clinvault.cli.maintenance`); it is stopped before the services close.
+
 At start it refuses a home its group or others may enter and warns when the master key file
 sits inside the home. Logs: one PHI-free JSON access line per request on stdout (uvicorn's
 own access log is off), everything else on stderr through the PHI filter.
@@ -17,7 +20,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from clinvault.audit.retention import PurgeSchedule
 from clinvault.cli.context import EXIT_CONFIG, err, load_settings, out, reported_errors
+from clinvault.cli.maintenance import scheduled_purge
 from clinvault.private_files import home_problems, home_warnings
 from clinvault.settings import Settings
 
@@ -60,9 +65,13 @@ def serve(
     scheme = "https" if ssl_certfile else "http"
     url = f"{scheme}://{settings.api.host}:{settings.api.port}/chat"
     out.print(f"clinvault chat: {url}", highlight=False)
+    schedule: PurgeSchedule | str = "no scheduled retention purge"
     try:
         with reported_errors():
             _print_demo_tokens(settings, services)
+            schedule = scheduled_purge(settings, services.runtime)
+        if isinstance(schedule, str):
+            err.print(schedule, highlight=False)
         uvicorn.run(
             app,
             host=settings.api.host,
@@ -75,6 +84,8 @@ def serve(
             log_config=server_log_config(),
         )
     finally:
+        if not isinstance(schedule, str):
+            schedule.stop()  # before the runtime closes: a purge under way finishes first
         services.close()
         err.print("clinvault serve stopped")
 
