@@ -58,6 +58,11 @@ class _Index:
         found = [c for c in self.chunks if c.resource_type in resource_types]
         return sorted(found, key=lambda c: c.date or "", reverse=True)[:limit]
 
+    def list_records(self, patient: str, *, resource_types: Sequence[str]) -> list[Chunk]:
+        assert patient == PATIENT
+        found = [c for c in self.chunks if c.resource_type in resource_types]
+        return sorted(found, key=lambda c: c.date or "", reverse=True)
+
 
 def _retriever(chunks: list[Chunk]) -> Retriever:
     return Retriever(cast(Embedder, _Embedder()), cast(VectorIndex, _Index(chunks)), candidates=40)
@@ -140,3 +145,45 @@ def test_latest_results_lead_before_notes_that_carry_the_same_code() -> None:
     assert [c.kind for c in leading] == ["resource"] * 3
     assert [c.date for c in leading] == ["2024-05-01", "2023-05-01", "2022-05-01"]
     assert annotation in [e.chunk for e in retrieval.evidence]  # still found by search
+
+
+def test_a_list_longer_than_the_candidates_is_read_in_full() -> None:
+    """Synthea patients have hundreds of procedures: the listing has no 40-candidate cap."""
+    procedures = [
+        _chunk(i, "Procedure", f"{1950 + i // 12}-{i % 12 + 1:02d}-01") for i in range(150)
+    ]
+    noise = [_chunk(1000 + i, "Observation", f"2020-01-{i % 28 + 1:02d}") for i in range(60)]
+    retrieval = _retriever(noise + procedures).retrieve(
+        PATIENT, "Which procedures has the patient had?", top_k=8
+    )
+    listed = [e.chunk for e in retrieval.evidence if e.source == "list"]
+    assert sorted(c.chunk_id for c in listed) == sorted(c.chunk_id for c in procedures)
+    assert listed[0].date == "1962-06-01"  # newest first
+
+
+def _with_text(n: int, resource_type: str, text: str) -> Chunk:
+    return replace(_chunk(n, resource_type, f"2019-01-{n % 28 + 1:02d}"), text=text)
+
+
+def test_current_records_leave_out_ended_ones_and_errors_are_never_listed() -> None:
+    conditions = [
+        _with_text(1, "Condition", "Condition: Hypertension; clinical status active."),
+        _with_text(2, "Condition", "Condition: Sinusitis; clinical status resolved; abated x."),
+        _with_text(3, "Condition", "Condition: Asthma; verification entered-in-error."),
+        _with_text(4, "Condition", "Condition: Anemia; clinical status remission."),
+    ]
+    vaccines = [
+        _with_text(5, "Immunization", "Immunization: Influenza on 2019-01-05; status completed."),
+        _with_text(6, "Immunization", "Immunization: Td on 2019-01-06; status not-done."),
+    ]
+    retriever = _retriever([*conditions, *vaccines])
+
+    def listed(question: str) -> set[str]:
+        evidence = retriever.retrieve(PATIENT, question, top_k=1).evidence
+        return {e.chunk.chunk_id for e in evidence if e.source == "list"}
+
+    ids = [c.chunk_id for c in [*conditions, *vaccines]]
+    assert listed("What are the patient's active problems?") == {ids[0]}
+    assert listed("Which conditions has the patient had?") == {ids[0], ids[1], ids[3]}
+    # a completed vaccine is current history, not an ended record; a vaccine not given is no fact
+    assert listed("Which immunizations are current?") == {ids[4]}

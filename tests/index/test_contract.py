@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import date, timedelta
 
 import pytest
 
@@ -205,6 +206,47 @@ def test_latest_returns_newest_first_among_many_similar_chunks(
     either = index.latest(PATIENT_A, codes=[GLUCOSE], resource_types=["Condition"], limit=3)
     assert [c.chunk_id for c in either] == [newer_glucose.chunk_id]
     assert index.latest(PATIENT_A, codes=[HBA1C], limit=0) == []
+
+
+def test_list_records_reads_every_record_of_the_types_beyond_any_cap(
+    index: VectorIndex, embedder: HashingEmbedder
+) -> None:
+    """A list question reads the whole listing: 700 procedures (more than one scroll page
+    and far more than the 40 search candidates), newest first, undated last, no other type
+    and no other patient's."""
+    start = date(1990, 1, 1)
+    procedures = [
+        make_chunk(PATIENT_A, 1000 + i, f"Procedure: check-up {i} performed.",
+                   resource_type="Procedure", date=(start + timedelta(days=17 * i)).isoformat())
+        for i in range(700)
+    ]  # fmt: skip
+    undated = make_chunk(PATIENT_A, 2000, "Procedure: undated.", resource_type="Procedure")
+    vaccine = make_chunk(PATIENT_A, 2001, "Immunization: influenza.",
+                         resource_type="Immunization", date="2020-10-01")  # fmt: skip
+    others = [
+        *background_chunks(PATIENT_A, first_n=3000),
+        make_chunk(PATIENT_B, 1, "Procedure: check-up 1 performed.", resource_type="Procedure",
+                   date="2035-01-01"),
+    ]  # fmt: skip
+    shuffled = [*procedures, undated, vaccine, *others]
+    random.Random(5).shuffle(shuffled)
+    upsert(index, embedder, shuffled)
+
+    colonoscopy = next(c for c in others if c.text.startswith("Procedure colonoscopy"))
+    expected = sorted([*procedures, colonoscopy], key=lambda c: c.date or "", reverse=True)
+    listed = index.list_records(PATIENT_A, resource_types=["Procedure"])
+    assert [c.chunk_id for c in listed] == [c.chunk_id for c in [*expected, undated]]
+    assert {c.patient for c in listed} == {PATIENT_A}
+
+    both = index.list_records(PATIENT_A, resource_types=["Immunization", "AllergyIntolerance"])
+    assert {c.resource_type for c in both} == {"Immunization", "AllergyIntolerance"}
+    assert both[0].chunk_id == vaccine.chunk_id
+    assert len(both) == 3  # the vaccine, the background vaccine and allergy (undated)
+    assert index.list_records(PATIENT_B, resource_types=["Condition"]) == []
+    with pytest.raises(ValueError, match="resource type"):
+        index.list_records(PATIENT_A, resource_types=[])
+    with pytest.raises(ValueError, match="patient"):
+        index.list_records("", resource_types=["Procedure"])
 
 
 def test_payload_holds_only_chunk_fields_and_llama_index_bookkeeping(

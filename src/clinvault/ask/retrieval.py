@@ -6,12 +6,22 @@ come from the built-in LOINC map or, failing that, from the codes of the best se
 ``index.latest`` then returns that concept's results newest first, so the newest of twenty
 look-alike values is in the evidence even when search ranks an older one higher. Structured
 results lead; note passages carrying the same code (an Observation's annotation) follow. A ``trend``
-or ``list`` question gets every record it reads (up to ``candidates``), however small
-``top_k`` is: a list cut at ``top_k`` would silently drop allergies or vaccines.
+question gets every result it reads (up to ``candidates``), however small ``top_k`` is.
+
+A ``list`` question (procedures, immunizations, problems, medications, allergies) is answered
+from the patient's structured listing of those resource types: ``index.list_records``, a
+payload-filtered scroll of every chunk of the types (no similarity ranking, no candidate cap),
+so a Synthea patient with 300 procedures gets all of them, not the 40 nearest. The listing is
+status-filtered on the rendered status (the payload has no status field): records entered in
+error and vaccines not given are never listed, and a question about *current* or *active*
+records leaves out those whose status shows they ended (stopped, completed, resolved ...).
+Structured records lead (newest first), note passages of the same types follow; search hits
+top a short list up to ``top_k``.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +38,32 @@ LATEST_FIRST = 3
 """For ``latest`` questions, how many of the newest results lead the evidence."""
 
 Source = Literal["search", "latest", "trend", "list"]
+
+CURRENT = re.compile(r"\b(?:current(?:ly)?|active|ongoing|now)\b", re.IGNORECASE)
+"""A list question about records still in force ("current medications", "active problems")."""
+CAN_END = frozenset(
+    {
+        "AllergyIntolerance",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "MedicationDispense",
+    }
+)
+"""Record types that can stop being current; a given vaccine or a done procedure cannot."""
+NEVER_LISTED = re.compile(
+    r"(?:^|; )(?:status|clinical status|verification) entered-in-error\b"
+    r"|^Immunization: .*?; status not-done\b",
+    re.IGNORECASE,
+)
+"""A rendered record that is no fact about the patient (entered in error, a vaccine not given)."""
+ENDED = re.compile(
+    r"(?:^|; )(?:status|clinical status|verification) (?:stopped|completed|cancelled|"
+    r"not-taken|inactive|resolved|remission|refuted|on-hold)\b",
+    re.IGNORECASE,
+)
+"""A rendered medication, condition or allergy whose status shows it is not current."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +112,10 @@ class Retriever:
                     leading = [_found(c, scores, "latest") for c in first]
                 else:
                     leading = [_found(c, scores, "trend") for c in reversed(newest)]
+        elif intent.kind == "list":
+            listed = self._index.list_records(patient, resource_types=intent.resource_types)
+            kept = status_filtered(listed, current_only=bool(CURRENT.search(question)))
+            leading = [_found(c, scores, "list") for c in _structured_first(kept)]
         elif intent.resource_types:
             listed = self._index.latest(
                 patient, resource_types=intent.resource_types, limit=self._candidates
@@ -85,6 +125,20 @@ class Retriever:
         # A trend or a list is read in full: "which allergies" with ten allergies gets ten.
         limit = max(top_k, len(leading)) if intent.kind in ("trend", "list") else top_k
         return Retrieval(intent, codes, _deduplicated([*leading, *searched])[:limit])
+
+
+def status_filtered(chunks: Sequence[Chunk], *, current_only: bool) -> list[Chunk]:
+    """The listed records that are facts about the patient; with ``current_only``, without
+    the records of kinds that can end whose rendered status shows they ended."""
+    kept = []
+    for chunk in chunks:
+        if chunk.kind == "resource" and NEVER_LISTED.search(chunk.text):
+            continue
+        ended = chunk.resource_type in CAN_END and chunk.kind == "resource"
+        if current_only and ended and ENDED.search(chunk.text):
+            continue
+        kept.append(chunk)
+    return kept
 
 
 def _found(chunk: Chunk, scores: dict[str, float], source: Source) -> Evidence:

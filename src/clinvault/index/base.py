@@ -62,6 +62,11 @@ class VectorIndex(Protocol):
     ) -> list[Chunk]:
         """Chunks of this patient matching any of ``codes``/``resource_types``, newest first."""
 
+    def list_records(self, patient: str, *, resource_types: Sequence[str]) -> list[Chunk]:
+        """Every chunk of this patient of these resource types: a payload-filtered scroll
+        (no similarity, no cap), newest first, undated chunks last. A list question ("which
+        procedures") reads the whole listing, however long the patient's record is."""
+
     def scroll(self, patient: str | None = None) -> Iterator[Chunk]: ...
 
     def count(self, patient: str | None = None) -> int: ...

@@ -110,6 +110,21 @@ class ChunkIndex:
         _require_patient(patient, chunks)
         return chunks
 
+    def list_records(self, patient: str, *, resource_types: Sequence[str]) -> list[Chunk]:
+        """Every chunk of ``patient`` of these types, newest first, undated ones last.
+
+        One payload-filtered scroll (``patient`` AND ``resource_type`` IN types) through the
+        store's pages; no vector is compared and nothing is cut. Dates are the shifted ISO-8601
+        strings of the payload, ordered as text (day first, then time); ties by chunk id.
+        """
+        if not resource_types:
+            raise ValueError("a record listing must name at least one resource type")
+        filters = search_filters(patient, resource_types=resource_types)
+        chunks = [chunk_from_metadata(p) for p in self.store.scroll_payloads(filters)]
+        _require_patient(patient, chunks)
+        dated = sorted((c for c in chunks if c.date), key=_date_key, reverse=True)
+        return dated + sorted((c for c in chunks if not c.date), key=lambda c: c.chunk_id)
+
     def scroll(self, patient: str | None = None) -> Iterator[Chunk]:
         """Every chunk (of ``patient`` when given), in no particular order."""
         filters = patient_filters(patient) if patient is not None else None
@@ -134,6 +149,10 @@ class ChunkIndex:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _date_key(chunk: Chunk) -> tuple[str, str]:
+    return (chunk.date or "", chunk.chunk_id)
 
 
 def _require_patient(patient: str, chunks: Iterable[Chunk]) -> None:
