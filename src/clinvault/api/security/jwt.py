@@ -1,7 +1,7 @@
 """Bearer JWT verification and development minting.
 
 Production deployments verify RS256/ES256 tokens with a configured PEM public key or the
-identity provider's JWKS; development uses HS256 with a local secret. The algorithm list is
+identity provider's JWKS (configured, or found by OIDC discovery; :mod:`.oidc`); development uses HS256 with a local secret. The algorithm list is
 explicit and never mixes HMAC with public-key algorithms, so a public key can never be
 used as an HMAC secret (algorithm confusion), and ``alg: none`` is never accepted.
 
@@ -31,6 +31,15 @@ DEV_SECRET_PURPOSE = "clinvault/api/hs256-dev/v1"  # noqa: S105 (an HKDF label, 
 
 class TokenRejected(Exception):
     """The bearer token is missing or invalid; ``reason`` is a stable code."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class KeyUnavailable(jwt.PyJWTError):
+    """A key resolver found no verification key for a token; ``reason`` is the refusal code
+    (``token-key-unknown``, ``token-issuer-unreachable``, ``token-issuer-mismatch``)."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -73,7 +82,9 @@ class TokenVerifier:
         if algorithms & HMAC_ALGORITHMS and (hmac_secret is None or len(hmac_secret) < 32):
             raise ConfigError("auth: HS256 needs a secret of at least 32 bytes")
         if algorithms & PUBLIC_KEY_ALGORITHMS and key_resolver is None:
-            raise ConfigError("auth: RS256/ES256 need auth.public_key_file or auth.jwks_url")
+            raise ConfigError(
+                "auth: RS256/ES256 need auth.public_key_file, auth.jwks_url or auth.discovery_url"
+            )
         self._settings = settings
         self._algorithms = sorted(algorithms)
         self._secret = hmac_secret
@@ -113,6 +124,8 @@ class TokenVerifier:
             raise TokenRejected("token-algorithm-rejected")
         try:
             return self._resolve(token, alg)
+        except KeyUnavailable as exc:
+            raise TokenRejected(exc.reason) from None
         except jwt.PyJWTError:
             raise TokenRejected("token-key-unknown") from None
 

@@ -1,4 +1,5 @@
-"""Verification keys for RS256/ES256: a configured PEM public key, or the IdP's JWKS."""
+"""Verification keys for RS256/ES256: a configured PEM public key, or the IdP's JWKS (found by
+OIDC discovery or configured; :mod:`.oidc`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import jwt
 
 from clinvault.api.security.jwt import PUBLIC_KEY_ALGORITHMS, KeyResolver
+from clinvault.api.security.oidc import JwksKeySource
 from clinvault.errors import ConfigError
 from clinvault.settings import AuthSettings
 
@@ -16,14 +18,11 @@ def key_resolver_for(settings: AuthSettings) -> KeyResolver | None:
         return None
     if settings.public_key_file is not None:
         return _pem_resolver(settings)
-    if settings.jwks_url is not None:
-        client = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
-
-        def from_jwks(token: str, _alg: str) -> Any:
-            return client.get_signing_key_from_jwt(token).key
-
-        return from_jwks
-    raise ConfigError("auth: RS256/ES256 need auth.public_key_file or auth.jwks_url")
+    if settings.jwks_url is not None or settings.discovery_url is not None:
+        return JwksKeySource(settings)
+    raise ConfigError(
+        "auth: RS256/ES256 need auth.public_key_file, auth.jwks_url or auth.discovery_url"
+    )
 
 
 def _pem_resolver(settings: AuthSettings) -> KeyResolver:
