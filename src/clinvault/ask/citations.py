@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from clinvault.llm.answer_parser import normalize_citations
 from clinvault.llm.evidence_model import NOT_ANSWERED, NOTHING_RECORDED
 from clinvault.model import Chunk
 
@@ -44,6 +45,9 @@ class CitationCheck:
 
 
 def check_citations(answer: str, evidence: Sequence[Chunk]) -> CitationCheck:
+    """Real models' citation styles (``(Source: 3)``, ``¹``, ``[1-3]`` ...) are read as
+    ``[n]`` markers first (:mod:`clinvault.llm.answer_parser`)."""
+    answer = normalize_citations(answer)
     invalid: list[int] = []
     cited: dict[int, CitedChunk] = {}
 
