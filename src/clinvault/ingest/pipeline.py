@@ -291,12 +291,34 @@ class IngestPipeline:
         tokens = {k: self.vault.resource_token(k) for k, _ in batch.resources}
         tokens.setdefault(patient_ref, self.vault.resource_token(patient_ref))
         session = self.vault.patient_session(patient_ref, references=batch.references)
-        chunks = self._chunks(session, batch, changes, tokens)
+        chunks, unscrubbed = self._chunks(session, batch, changes, tokens)
+        changes = self._refuse_unscrubbed(batch, changes, tokens, unscrubbed)
         gated = self._gate(session, batch, [c for cs in chunks.values() for c in cs])
-        return _Prepared(batch, changes, tokens, session, chunks, gated.passed, gated.refused)
+        return _Prepared(
+            batch, changes, tokens, session, chunks, gated.passed, gated.refused, unscrubbed
+        )
+
+    def _refuse_unscrubbed(
+        self,
+        batch: PatientBatch,
+        changes: Changes,
+        tokens: Mapping[str, str],
+        unscrubbed: Mapping[str, str],
+    ) -> Changes:
+        """Fail closed on a detector failure: each resource whose notes the PHI detector could
+        not scrub is quarantined (sealed) and left out of this ingest (not indexed, not
+        stored, old chunks kept); it is named by its resource token only."""
+        if not unscrubbed:
+            return changes
+        resources = dict(batch.resources)
+        for key, reason in unscrubbed.items():
+            rtype = key.split("/", 1)[0] or "-"
+            self.vault.quarantine(_unscrubbed_where(key, tokens), rtype, reason, resources[key])
+        return stages.without(changes, unscrubbed)
 
     def _count(self, report: IngestReport, item: _Prepared) -> None:
         report.patients += 1
+        _report_unscrubbed(report, item.tokens, item.unscrubbed)
         for refusal in item.refused:
             report.rejected.append(
                 Problem(
@@ -327,7 +349,9 @@ class IngestPipeline:
         tokens.setdefault(patient_ref, self.vault.resource_token(patient_ref))
         with self.vault.transaction():
             session = self.vault.patient_session(patient_ref, references=batch.references)
-            chunks = self._chunks(session, batch, changes, tokens)
+            chunks, unscrubbed = self._chunks(session, batch, changes, tokens)
+            changes = self._refuse_unscrubbed(batch, changes, tokens, unscrubbed)
+            _report_unscrubbed(report, tokens, unscrubbed)
             gated = self._gate(session, batch, [c for cs in chunks.values() for c in cs])
             for refusal in gated.refused:
                 report.rejected.append(
@@ -365,16 +389,21 @@ class IngestPipeline:
         batch: PatientBatch,
         changes: Changes,
         tokens: Mapping[str, str],
-    ) -> dict[str, list[Chunk]]:
-        """Pseudonymize, scrub notes, chunk: what the gate then checks."""
+    ) -> tuple[dict[str, list[Chunk]], dict[str, str]]:
+        """Pseudonymize, scrub notes, chunk: what the gate then checks. Also returns the
+        resources whose notes the detector failed on (key -> reason): they get no chunk."""
         pseudo = self._index_form(session, batch)
         positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
         with self.times.timing("detect"):
-            notes = stages.scrub_notes(session, self.notes, batch, positions)
+            notes, unscrubbed = stages.scrub_notes_or_refuse(session, self.notes, batch, positions)
+        positions = [n for n in positions if batch.resources[n][0] not in unscrubbed]
         chunker = Chunker(
             self.vault, self.settings.ingest.note_max_chars, self.settings.ingest.note_overlap_chars
         )
-        return stages.chunk(chunker, session.patient_token, tokens, batch, pseudo, positions, notes)
+        chunks = stages.chunk(
+            chunker, session.patient_token, tokens, batch, pseudo, positions, notes
+        )
+        return chunks, unscrubbed
 
 
 @dataclass
@@ -388,7 +417,28 @@ class _Prepared:
     chunks: dict[str, list[Chunk]]
     passed: list[Chunk]
     refused: list[Refusal]
+    unscrubbed: dict[str, str] = field(default_factory=dict)
+    """Resources refused because the PHI detector failed on their notes (quarantined)."""
     stored: int = 0
+
+
+def _unscrubbed_where(key: str, tokens: Mapping[str, str]) -> str:
+    """A refused note's place in the report and quarantine: its type and resource token."""
+    return f"{key.split('/', 1)[0] or 'resource'} {tokens.get(key, 'without id')}"
+
+
+def _report_unscrubbed(
+    report: IngestReport, tokens: Mapping[str, str], unscrubbed: Mapping[str, str]
+) -> None:
+    for key, reason in unscrubbed.items():
+        report.rejected.append(
+            Problem(
+                _unscrubbed_where(key, tokens),
+                key.split("/", 1)[0] or "-",
+                f"not indexed: {reason}",
+                Outcome.QUARANTINED,
+            )
+        )
 
 
 _TYPED_REF = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")

@@ -17,7 +17,7 @@ caller's vault transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +28,7 @@ from clinvault.ingest.leak_gate import LeakGate, Refusal
 from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.summary import summary_text
 from clinvault.model import Chunk
+from clinvault.phi.base import DetectorFailed
 from clinvault.vault import PatientContext
 from clinvault.vault.client import PatientSession, Stored
 from clinvault.vault.dates import date_variants
@@ -171,6 +172,39 @@ def scrub_notes(
     for (key, note), text in zip(notes, scrubbed, strict=True):
         out[key].append((note.part, text))
     return dict(out)
+
+
+def scrub_notes_or_refuse(
+    session: PatientContext, scrubber: NoteScrubber, batch: PatientBatch, positions: Sequence[int]
+) -> tuple[NoteParts, dict[str, str]]:
+    """:func:`scrub_notes`, failing closed per resource: when the detector fails
+    (:class:`~clinvault.phi.DetectorFailed`), each resource's notes are scrubbed on their own
+    and the resources whose notes still fail are returned (key -> PHI-free reason) with no
+    note text; the caller keeps them out of the index and quarantines them."""
+    try:
+        return scrub_notes(session, scrubber, batch, positions), {}
+    except DetectorFailed:
+        notes: NoteParts = {}
+        refused: dict[str, str] = {}
+    for n in positions:
+        try:
+            notes.update(scrub_notes(session, scrubber, batch, [n]))
+        except DetectorFailed as exc:
+            refused[batch.resources[n][0]] = str(exc)
+    return notes, refused
+
+
+def without(changes: Changes, keys: Collection[str]) -> Changes:
+    """``changes`` less the resources ``keys`` (refused: neither written nor replaced)."""
+    kept = [
+        (n, k) for n, k in zip(changes.positions, changes.changed, strict=True) if k not in keys
+    ]
+    return Changes(
+        tuple(n for n, _ in kept),
+        tuple(k for _, k in kept),
+        tuple(k for k in changes.replaced if k not in keys),
+        changes.unchanged,
+    )
 
 
 # -- 4. chunk ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from clinvault.phi.base import (
     DetectionContext,
+    DetectorFailed,
     KnownIdentifier,
     PhiDetector,
     PhiType,
@@ -38,6 +39,7 @@ def build_detector(settings: PhiSettings) -> PhiDetector:
 __all__ = [
     "DETECTORS",
     "DetectionContext",
+    "DetectorFailed",
     "KnownIdentifier",
     "PhiDetector",
     "PhiType",

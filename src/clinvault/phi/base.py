@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from clinvault.errors import PrivacyError
+
 
 class PhiType(StrEnum):
     """The clinical PHI types a detector reports; each maps onto a vault token kind."""
@@ -76,6 +78,11 @@ class DetectionContext:
     """Names learned from ingested Practitioner resources."""
     facility_names: tuple[str, ...] = field(default=())
     """Names learned from ingested Organization and Location resources."""
+
+
+class DetectorFailed(PrivacyError):
+    """A detector (or an ensemble member) failed: the text is refused, never passed on
+    unscrubbed (fail closed). The message names the member and the exception type only."""
 
 
 class PhiDetector(Protocol):

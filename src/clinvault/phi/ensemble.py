@@ -28,8 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from clinvault.errors import PrivacyError
-from clinvault.phi.base import DetectionContext, PhiDetector, PhiType, Span
+from clinvault.phi.base import DetectionContext, DetectorFailed, PhiDetector, PhiType, Span
 from clinvault.phi.nursing_rules import NursingRulesDetector
 from clinvault.phi.recognizers.known_identifiers import KnownIdentifierRecognizer
 from clinvault.phi.rescue import misread_quantity, shift_regions, without_regions
@@ -51,10 +50,6 @@ RESCUED_TYPES = frozenset({PhiType.NAME, PhiType.ORG, PhiType.ADDR})
 """Only guessed people, organizations and places are rescued; numbers, dates and contact
 details are never dropped for being made of safe words."""
 KNOWN = KnownIdentifierRecognizer.name
-
-
-class DetectorFailed(PrivacyError):
-    """A detector member failed: the text is refused (fail closed). No text in the message."""
 
 
 class EnsembleDetector:
