@@ -43,6 +43,20 @@ _WHITESPACE = re.compile(r"\s+")
 _DIGITS_AND_SEPARATORS = re.compile(r"[\d\s().+/-]+")
 _SEPARATORS = re.compile(r"[\s().+/-]+")
 _NON_DIGITS = re.compile(r"\D")
+_SQUEEZE = str.maketrans("", "", " ().+/-")
+"""``_SEPARATORS`` on whitespace-collapsed text, as a deletion table."""
+
+
+def _word_start(first: str) -> str:
+    """``(?<!\\w)`` + ``first`` written with the look-behind after the first character, so
+    that ``re`` can skip ahead to where that character occurs instead of trying every
+    position (same language)."""
+    return first + r"(?<!\w" + first + ")"
+
+
+def _digit_start(digit: str) -> str:
+    """``(?<!\\d)`` + ``digit``, look-behind after the digit (same language)."""
+    return digit + r"(?<!\d" + digit + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +67,12 @@ class NormalizedText:
 
     @classmethod
     def of(cls, text: str) -> NormalizedText:
-        spaced = _WHITESPACE.sub(" ", text).strip()
+        # " ".join(split()) is _WHITESPACE.sub(" ", text).strip() (the same whitespace class)
+        # without a regex pass; the folded text's only whitespace left is " ", so squeezing
+        # the separators is a translate
+        spaced = " ".join(text.split())
         folded = spaced.casefold()
-        return cls(spaced, folded, _SEPARATORS.sub("", folded))
+        return cls(spaced, folded, folded.translate(_SQUEEZE))
 
 
 _SPACED, _FOLDED, _SQUEEZED = 0, 1, 2
@@ -79,13 +96,16 @@ def _rule(value: str) -> _Rule | None:
         return None
     digits = _NON_DIGITS.sub("", normalized)
     if _DIGITS_AND_SEPARATORS.fullmatch(normalized) and len(digits) >= 4:
-        body = r"[\s().+/-]*".join(digits)
-        return _Rule(digits, _SQUEEZED, r"(?<!\d)" + body + r"(?!\d)")
+        rest = r"[\s().+/-]*".join(digits[1:])
+        first = _digit_start(re.escape(digits[0]))
+        return _Rule(digits, _SQUEEZED, first + r"[\s().+/-]*" + rest + r"(?!\d)")
     if len(spaced) <= CASE_SENSITIVE_UPTO:
-        return _Rule(spaced, _SPACED, r"(?<!\w)" + re.escape(spaced) + r"(?!\w)")
+        body = _word_start(re.escape(spaced[0])) + re.escape(spaced[1:])
+        return _Rule(spaced, _SPACED, body + r"(?!\w)")
     if len(normalized) < SHORT_VALUE:
-        body = re.escape(normalized).replace(r"\ ", " ")
-        return _Rule(normalized, _FOLDED, r"(?<!\w)" + body + r"(?!\w)")
+        rest = re.escape(normalized[1:]).replace(r"\ ", " ")
+        body = _word_start(re.escape(normalized[0])) + rest
+        return _Rule(normalized, _FOLDED, body + r"(?!\w)")
     return _Rule(normalized, _FOLDED, None)  # the needle occurring is the match
 
 
