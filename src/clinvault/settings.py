@@ -431,6 +431,18 @@ class ApiSettings(BaseModel):
         default=None,
         description="bearer token Prometheus sends to /metrics; unset: /metrics is off",
     )
+    max_in_flight: int = Field(
+        default=64, ge=1, description="requests served at once; more wait (see overload_*)"
+    )
+    overload_queue: int = Field(
+        default=256, ge=0, description="requests waiting for a slot; beyond that: 503 at once"
+    )
+    overload_wait_s: float = Field(
+        default=5.0, ge=0, description="longest wait for a slot before a 503 with Retry-After"
+    )
+    overload_retry_after_s: int = Field(
+        default=2, ge=1, description="Retry-After of an overload 503"
+    )
 
 
 class Hl7v2Settings(BaseModel):
