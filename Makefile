@@ -6,9 +6,10 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.setup-stamp
 DEMO_HOME ?= .clinvault
 DEMO_COHORT ?= $(DEMO_HOME)/cohort
+DEMO_SPLIT_DIR ?= .clinvault-split
 export CLINVAULT_HOME ?= $(DEMO_HOME)
 
-.PHONY: setup demo test lint typecheck unit browser bench clean
+.PHONY: setup demo demo-split test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,11 @@ setup: $(STAMP)
 # synth -> ingest -> grant -> cited answers (clinician, then researcher) -> audit -> serve
 demo: setup
 	DEMO_COHORT=$(DEMO_COHORT) scripts/demo.sh
+
+# the same flow with the vault as its own process: `clinvault vault serve` over mutual TLS,
+# asks through the remote client from a home without keys, both audit chains verified
+demo-split: setup
+	DEMO_SPLIT_DIR=$(DEMO_SPLIT_DIR) scripts/demo_split.sh
 
 # lint-imports: the layer order and the no-eval-in-production contract (.importlinter)
 lint: setup
