@@ -58,6 +58,10 @@ class RichProgress:
         )
         self._task = self._bar.add_task(self.label, total=None)
 
+    def stage(self, name: str) -> None:
+        """What the work is doing now, shown after the label."""
+        self._bar.update(self._task, description=f"{self.label}: {name}")
+
     def start(self, total: int) -> None:
         self._bar.update(self._task, total=total)
         self._bar.start()
