@@ -11,6 +11,7 @@ from rich.table import Table
 
 from clinvault.audit import AuditEvent
 from clinvault.cli.context import RichProgress, err, load_settings, out, reported_errors
+from clinvault.cli.ingest_engine import engine_pipeline, with_engine
 from clinvault.errors import UnusableInputError
 from clinvault.ingest.report import EXIT_UNUSABLE, IngestReport
 
@@ -32,14 +33,24 @@ def ingest(
             "--allow-reingest", help="bring back patients that were erased (each one audited)"
         ),
     ] = False,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="local or ray (default: ingest.engine)")
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address", help="Ray cluster, ray://HOST:10001 (default: ingest.ray.address)"
+        ),
+    ] = None,
 ) -> None:
     """Ingest FHIR R4, C-CDA or HL7 v2: originals sealed in the vault, pseudonymized chunks
     indexed. Patients that were erased are refused unless ``--allow-reingest``."""
     settings = load_settings()
     from clinvault.runtime import Runtime
 
-    with reported_errors(), Runtime.open(settings) as runtime:
-        pipeline = runtime.ingest_pipeline()
+    with reported_errors():
+        settings = with_engine(settings, engine, address)
+    with reported_errors(), Runtime.open(settings) as runtime, engine_pipeline(runtime) as pipeline:
         runtime.vault.allow_reingest = allow_reingest
         progress = RichProgress("ingesting patients")
         pipeline.progress = progress
