@@ -88,12 +88,59 @@ def test_eval_synth_json_on_a_fixture(app: typer.Typer, tmp_path: Path) -> None:
         tmp_path,
         [{"where": "DocumentReference/n1", "start": start, "end": start + len("Bill Rice")}],
     )
-    result = CliRunner().invoke(app, ["deid", "eval", "--format", "synth", str(tmp_path), "--json"])
+    args = ["deid", "eval", "--format", "synth", str(tmp_path), "--json", "--no-members"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["level"] == "token"
     assert report["overall"]["support"] == 2
     assert report["overall"]["recall"] == 1.0
+
+
+@pytest.fixture
+def session_ensemble(monkeypatch: pytest.MonkeyPatch, detector: PhiDetector) -> None:
+    """``EnsembleDetector.from_settings`` over the session's presidio detector."""
+    from clinvault.phi.ensemble import EnsembleDetector
+    from clinvault.phi.nursing_rules import NursingRulesDetector
+    from clinvault.phi.safe_words import SafeWords
+
+    def build(cls: type[EnsembleDetector], _settings: object) -> EnsembleDetector:
+        safe = SafeWords.packaged()
+        return cls([("presidio", detector), ("rules", NursingRulesDetector(safe))], safe)
+
+    monkeypatch.setattr(EnsembleDetector, "from_settings", classmethod(build))
+
+
+@pytest.mark.usefixtures("session_ensemble")
+def test_eval_synth_reports_each_member_the_ensemble_and_a_candidate(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinvault.phi.nursing_rules import NursingRulesDetector
+    from tests.phi.test_synth_cohort import NOTE as SYNTH_NOTE
+    from tests.phi.test_synth_cohort import write_fixture
+
+    start = SYNTH_NOTE.index("Bill Rice")
+    write_fixture(
+        tmp_path,
+        [{"where": "DocumentReference/n1", "start": start, "end": start + len("Bill Rice")}],
+    )
+    monkeypatch.setattr(
+        deid, "_candidates", lambda _s, philter: [("philter", NursingRulesDetector())] * philter
+    )
+    args = ["deid", "eval", "--format", "synth", str(tmp_path), "--philter"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["detector"]: row for row in json.loads(result.stdout)}
+    assert list(rows) == ["presidio", "rules", "philter", "ensemble", "ensemble+philter"]
+    for row in rows.values():
+        assert row["level"] == "token"
+        assert row["overall"]["support"] == 2
+    assert rows["ensemble"]["overall"]["recall"] == 1.0
+    assert rows["ensemble"]["overall"]["recall"] >= rows["rules"]["overall"]["recall"]
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert "recall per dataset label" in table.stdout
+    assert "overall" in table.stdout
 
 
 def test_eval_reports_unusable_input_without_a_traceback(app: typer.Typer, tmp_path: Path) -> None:
@@ -114,18 +161,8 @@ def test_pin_model_prints_pins_that_verify() -> None:
     assert result.stdout.strip() in pins.read_text()
 
 
-def test_eval_nursing_compares_members_ensemble_and_baseline(
-    monkeypatch: pytest.MonkeyPatch, detector: PhiDetector, app: typer.Typer
-) -> None:
-    from clinvault.phi.ensemble import EnsembleDetector
-    from clinvault.phi.nursing_rules import NursingRulesDetector
-    from clinvault.phi.safe_words import SafeWords
-
-    def session_ensemble(cls: type[EnsembleDetector], _settings: object) -> EnsembleDetector:
-        safe = SafeWords.packaged()
-        return cls([("presidio", detector), ("rules", NursingRulesDetector(safe))], safe)
-
-    monkeypatch.setattr(EnsembleDetector, "from_settings", classmethod(session_ensemble))
+@pytest.mark.usefixtures("session_ensemble")
+def test_eval_nursing_compares_members_ensemble_and_baseline(app: typer.Typer) -> None:
     args = ["deid", "eval", "--format", "nursing", "--notes", "4", "--no-baseline"]
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output

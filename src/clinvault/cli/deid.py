@@ -140,15 +140,38 @@ def eval_command(
     baseline: Annotated[
         bool, typer.Option(help="nursing: also score presidio out of the box")
     ] = True,
+    members: Annotated[
+        bool,
+        typer.Option(
+            help="presidio, synth: score each ensemble member and the ensemble side by side "
+            "(--no-members: the configured phi.backend alone)"
+        ),
+    ] = True,
+    philter: Annotated[
+        bool,
+        typer.Option(
+            "--philter",
+            help="also score the philter candidate member, alone and added to the ensemble "
+            "(slow: philter-lite's rules run about 2 notes/s)",
+        ),
+    ] = False,
 ) -> None:
-    """Precision, recall and F2 of the PHI detector per type and overall.
+    """Precision, recall and F2 per type and overall, per label, for each ensemble member and
+    the ensemble (or the configured detector alone with ``--no-members``).
 
     ``--format nursing`` scores generated nursing notes instead: span recall per category
     and character precision, for each ensemble member, the ensemble and presidio out of the
     box, with clinical-term survival (utility) and notes per second."""
     settings = load_settings()
     if fmt is EvalFormat.nursing:
-        _nursing_eval(settings.phi, notes, held_back=held_back, baseline=baseline, as_json=as_json)
+        _nursing_eval(
+            settings.phi,
+            notes,
+            held_back=held_back,
+            baseline=baseline,
+            philter=philter,
+            as_json=as_json,
+        )
         return
     if path is None:
         out.print("[red]error:[/] a dataset path is needed for this format")
@@ -165,7 +188,25 @@ def eval_command(
             from clinvault.phi.evaluation.synth_cohort import SYNTH_COHORT, load_synth_cohort
 
             documents, scheme = load_synth_cohort(path, use_context=use_context), SYNTH_COHORT
-        report = evaluate(build_detector(settings.phi), documents, scheme, match_types=match_types)
+        if members:
+            from clinvault.phi.ensemble import EnsembleDetector
+            from clinvault.phi.evaluation.compare import member_reports
+
+            ensemble = EnsembleDetector.from_settings(settings.phi)
+            reports = member_reports(
+                ensemble,
+                _candidates(settings.phi, philter=philter),
+                documents,
+                scheme,
+                match_types=match_types,
+            )
+        else:
+            report = evaluate(
+                build_detector(settings.phi), documents, scheme, match_types=match_types
+            )
+    if members:
+        _print_member_reports(reports, as_json=as_json)
+        return
     if as_json:
         sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
         return
@@ -173,8 +214,80 @@ def eval_command(
         out.print(table)
 
 
+def _candidates(settings: PhiSettings, *, philter: bool) -> list[tuple[str, PhiDetector]]:
+    """Candidate members scored next to the ensemble (not part of the shipped ensemble)."""
+    if not philter:
+        return []
+    from clinvault.phi.philter import PhilterDetector
+
+    return [("philter", PhilterDetector(settings))]
+
+
+def _print_member_reports(
+    reports: Sequence[tuple[str, EvaluationReport]], *, as_json: bool
+) -> None:
+    if as_json:
+        rows = [{"detector": name, **report_json(report)} for name, report in reports]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    for table in render_member_reports(reports):
+        out.print(table)
+
+
+def render_member_reports(reports: Sequence[tuple[str, EvaluationReport]]) -> list[Table]:
+    """Recall per dataset label and precision / recall / F2 per PHI type, one column per
+    detector."""
+    if not reports:
+        return []
+    first = reports[0][1]
+    matching = "type must match" if first.match_types else "any PHI type counts"
+    names = [name for name, _ in reports]
+    labels = Table(
+        title=f"{first.dataset}: {first.documents} documents, token level, {matching}: "
+        "recall per dataset label (found/support)"
+    )
+    types = Table(title="precision / recall / F2 per PHI type")
+    for table, column in ((labels, "label"), (types, "PHI type")):
+        table.add_column(column)
+        for name in names:
+            table.add_column(name, justify="right")
+    for item in first.labels:
+        if item.phi_type is None:
+            continue
+        cells = []
+        for _, report in reports:
+            row = next(r for r in report.labels if r.label == item.label)
+            cells.append(f"{_percent(row.recall)} ({row.found}/{row.support})")
+        labels.add_row(item.label, *cells)
+    kinds = sorted(
+        {t.phi_type for _, r in reports for t in r.types if t.phi_type is not None},
+        key=list(PhiType).index,
+    )
+    for kind in [*kinds, None]:
+        cells = []
+        for _, report in reports:
+            rows = (
+                [report.overall]
+                if kind is None
+                else [t for t in report.types if t.phi_type is kind]
+            )
+            cells.append(
+                " / ".join(_percent(v) for v in (rows[0].precision, rows[0].recall, rows[0].f2))
+                if rows
+                else "-"
+            )
+        types.add_row("overall" if kind is None else str(kind), *cells)
+    return [labels, types]
+
+
 def _nursing_eval(
-    settings: PhiSettings, count: int, *, held_back: bool, baseline: bool, as_json: bool
+    settings: PhiSettings,
+    count: int,
+    *,
+    held_back: bool,
+    baseline: bool,
+    philter: bool,
+    as_json: bool,
 ) -> None:
     from clinvault.phi.ensemble import EnsembleDetector
     from clinvault.phi.evaluation.compare import compare, compare_json
@@ -183,6 +296,11 @@ def _nursing_eval(
     with reported_errors():
         ensemble = EnsembleDetector.from_settings(settings)
         detectors: list[tuple[str, PhiDetector]] = [*ensemble.members, ("ensemble", ensemble)]
+        for name, candidate in _candidates(settings, philter=philter):
+            detectors += [
+                (name, candidate),
+                (f"ensemble+{name}", ensemble.with_member(name, candidate)),
+            ]
         if baseline:
             from clinvault.phi.evaluation.presidio_baseline import PresidioOutOfTheBox
 

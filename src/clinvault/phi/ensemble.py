@@ -73,12 +73,23 @@ class EnsembleDetector:
     def detect(self, text: str, *, context: DetectionContext | None = None) -> list[Span]:
         return self.detect_batch([text], context=context)[0]
 
+    def with_member(self, name: str, member: PhiDetector) -> EnsembleDetector:
+        """This ensemble with one more member (the evaluation's candidate members)."""
+        return EnsembleDetector([*self.members, (name, member)], self._safe)
+
     def detect_batch(
         self, texts: Sequence[str], *, context: DetectionContext | None = None
     ) -> list[list[Span]]:
         per_member = [
             (name, self._run(name, member, texts, context)) for name, member in self.members
         ]
+        return self.combine(texts, per_member)
+
+    def combine(
+        self, texts: Sequence[str], per_member: Sequence[tuple[str, Sequence[Sequence[Span]]]]
+    ) -> list[list[Span]]:
+        """:data:`POLICY` over the members' spans of ``texts`` (``(name, spans per text)``);
+        the evaluation scores each member once and combines their spans with this."""
         combined: list[list[Span]] = []
         for index, text in enumerate(texts):
             shifts = shift_regions(text)
