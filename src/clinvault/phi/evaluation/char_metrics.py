@@ -18,42 +18,25 @@ from dataclasses import dataclass
 
 from clinvault.phi.base import PhiType, Span
 from clinvault.phi.evaluation.gold import GoldDocument, LabelScheme
-from clinvault.phi.evaluation.metrics import ratio
+from clinvault.phi.evaluation.metrics import LabelRecall, TypeScores, ratio
 
 CLINICAL = "CLINICAL"
 
 
 @dataclass(frozen=True, slots=True)
-class CategoryRecall:
-    label: str
-    support: int
-    found: int
-
-    @property
-    def recall(self) -> float | None:
-        return ratio(self.found, self.support)
-
-
-@dataclass(frozen=True, slots=True)
-class CharPrecision:
-    phi_type: PhiType | None
-    """``None`` for the overall row."""
-    predicted: int
-    correct: int
-
-    @property
-    def precision(self) -> float | None:
-        return ratio(self.correct, self.predicted)
-
-
-@dataclass(frozen=True, slots=True)
 class CharReport:
+    """The same record types as the token-level report (:mod:`.metrics`), counted in other
+    units: ``support``/``found`` are gold *spans*, ``predicted``/``correct`` are hidden
+    letters and digits."""
+
     name: str
     documents: int
-    categories: tuple[CategoryRecall, ...]
-    precision: tuple[CharPrecision, ...]
-    overall_recall: CategoryRecall
-    overall_precision: CharPrecision
+    categories: tuple[LabelRecall, ...]
+    precision: tuple[TypeScores, ...]
+    """Per detected PHI type: character precision, and span recall of the gold spans whose
+    label maps to that type."""
+    overall_recall: LabelRecall
+    overall_precision: TypeScores
     clinical_terms: int
     clinical_kept: int
 
@@ -84,6 +67,8 @@ def char_score(
 ) -> CharReport:
     support: Counter[str] = Counter()
     found: Counter[str] = Counter()
+    type_support: Counter[PhiType] = Counter()
+    type_found: Counter[PhiType] = Counter()
     predicted: Counter[PhiType] = Counter()
     correct: Counter[PhiType] = Counter()
     terms = kept = 0
@@ -96,31 +81,37 @@ def char_score(
                 terms += 1
                 kept += all(hidden[i] is None for i in range(gold.start, gold.end))
                 continue
-            if scheme.phi_type(gold.label) is None:
+            kind = scheme.phi_type(gold.label)
+            if kind is None:
                 continue
-            support[gold.label] += 1
             letters = [i for i in range(gold.start, gold.end) if text[i].isalnum()]
-            found[gold.label] += all(hidden[i] is not None for i in letters)
+            hit = all(hidden[i] is not None for i in letters)
+            support[gold.label] += 1
+            found[gold.label] += hit
+            type_support[kind] += 1
+            type_found[kind] += hit
             for i in range(gold.start, gold.end):
                 gold_phi[i] = True
-        for i, kind in enumerate(hidden):
-            if kind is not None and text[i].isalnum():
-                predicted[kind] += 1
-                correct[kind] += gold_phi[i]
+        for i, hidden_type in enumerate(hidden):
+            if hidden_type is not None and text[i].isalnum():
+                predicted[hidden_type] += 1
+                correct[hidden_type] += gold_phi[i]
     categories = tuple(
-        CategoryRecall(label, support[label], found[label]) for label in sorted(support)
+        LabelRecall(label, scheme.phi_type(label), support[label], found[label])
+        for label in sorted(support)
     )
     precision = tuple(
-        CharPrecision(kind, predicted[kind], correct[kind])
-        for kind in sorted(predicted, key=list(PhiType).index)
+        TypeScores(t, type_support[t], type_found[t], predicted[t], correct[t])
+        for t in sorted(predicted, key=list(PhiType).index)
     )
+    total = (sum(support.values()), sum(found.values()))
     return CharReport(
         name,
         len(documents),
         categories,
         precision,
-        CategoryRecall("overall", sum(support.values()), sum(found.values())),
-        CharPrecision(None, sum(predicted.values()), sum(correct.values())),
+        LabelRecall("overall", None, *total),
+        TypeScores(None, *total, sum(predicted.values()), sum(correct.values())),
         terms,
         kept,
     )

@@ -44,6 +44,9 @@ def f_beta(precision: float | None, recall: float | None, beta: float = 2.0) -> 
 
 @dataclass(frozen=True, slots=True)
 class LabelRecall:
+    """Recall of one dataset label (or ``overall``); shared by the token-level and the
+    character-level (:mod:`.char_metrics`) reports."""
+
     label: str
     phi_type: PhiType | None
     support: int
@@ -56,6 +59,8 @@ class LabelRecall:
 
 @dataclass(frozen=True, slots=True)
 class TypeScores:
+    """Recall, precision and F2 of one PHI type (or overall); shared by both reports."""
+
     phi_type: PhiType | None
     """``None`` for the overall row."""
     support: int
