@@ -6,8 +6,10 @@
   ``X-Request-Id``.
 * :class:`RequestMetrics`: Prometheus counts and latency by route template.
 * :class:`SecurityHeaders`: on every response, refusals included.
-* :class:`RefusalAudit`: audits 400/401/404/405/413/422/429 answers that were not audited
-  where they were decided, in aggregate (:mod:`clinvault.api.refusals`).
+* :class:`RefusalAudit`: audits 400/401/404/405/413/422/429 answers and overload 503s that
+  were not audited where they were decided, in aggregate (:mod:`clinvault.api.refusals`).
+* :class:`~clinvault.api.overload.Overload`: at most ``api.max_in_flight`` requests at once;
+  the excess waits briefly, then gets 503 with ``Retry-After``.
 * :class:`BodySizeLimit`: counts the bytes actually received (not just ``Content-Length``),
   so an oversized chunked upload is a 413 as well.
 * :class:`PreAuthRateLimit`: limits per client address and token fingerprint, before any
@@ -31,6 +33,7 @@ from clinvault.api.deps import CALLER, UNAUTHENTICATED, AppState, client_address
 from clinvault.api.errors import REFUSAL_AUDITED, REFUSAL_REASON, error_response
 from clinvault.api.logging import ACCESS_LOGGER
 from clinvault.api.metrics import ApiMetrics
+from clinvault.api.overload import OVERLOADED, Overload
 from clinvault.audit import AuditEvent
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -173,7 +176,10 @@ class RefusalAudit:
         watched = _Status(send)
         await self.app(scope, receive, watched)
         status = watched.status
-        if status in AUDITED_STATUSES and not scope.get(REFUSAL_AUDITED):
+        if status is None or scope.get(REFUSAL_AUDITED):
+            return
+        shed = status == 503 and scope.get(REFUSAL_REASON) == OVERLOADED
+        if status in AUDITED_STATUSES or shed:
             await run_in_threadpool(refusals.refuse, refusal_event(scope, status))
             self.state.metrics.denials.labels(_reason(scope, status)).inc()
 
@@ -308,6 +314,7 @@ def install_middleware(app: FastAPI, state: AppState) -> None:
         )
     app.add_middleware(PreAuthRateLimit, state=state)
     app.add_middleware(BodySizeLimit, max_bytes=api.max_body_bytes)
+    app.add_middleware(Overload, settings=api)
     app.add_middleware(RefusalAudit, state=state)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
