@@ -24,8 +24,10 @@ class LabConcept:
 
 
 LAB_CONCEPTS: tuple[LabConcept, ...] = (
-    LabConcept(("hemoglobin a1c", "hba1c", "a1c", "glycated hemoglobin"), ("4548-4", "17856-6")),
-    LabConcept(("glucose", "blood sugar"), ("2339-0", "2345-7", "41653-7")),
+    LabConcept(
+        ("hemoglobin a1c", "hba1c", "hgba1c", "a1c", "glycated hemoglobin"), ("4548-4", "17856-6")
+    ),
+    LabConcept(("glucose", "blood sugar", "sugar"), ("2339-0", "2345-7", "41653-7")),
     LabConcept(("systolic",), ("8480-6",)),
     LabConcept(("diastolic",), ("8462-4",)),
     LabConcept(("blood pressure", "bp"), ("85354-9", "8480-6", "8462-4")),

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from clinvault.llm.clinical_synonyms import KIND_WORDS, SYNONYMS
 from clinvault.llm.evidence_quotes import (
     best_statement_score,
     is_note,
@@ -44,6 +45,7 @@ from clinvault.llm.evidence_quotes import (
 from clinvault.llm.evidence_terms import key, keys, words
 from clinvault.llm.negation import mask_negated
 from clinvault.llm.prompt import EvidenceItem, defang_citations
+from clinvault.llm.time_window import AS_OF, Window, find_window
 
 NOT_ANSWERED = "The provided records do not answer this question."
 
@@ -74,7 +76,9 @@ def _wordset(text: str) -> frozenset[str]:
 
 
 def _category(words: str, types: str, *, is_list: bool, can_end: bool = False) -> Category:
-    return Category(_wordset(words), _wordset(types), is_list, can_end)
+    kinds = {"MedicationRequest": "Medication"}
+    shorthand = {w for t in types.split() for w in KIND_WORDS.get(kinds.get(t, t), ())}
+    return Category(_wordset(words) | shorthand, _wordset(types), is_list, can_end)
 
 
 CATEGORIES = (
@@ -118,8 +122,10 @@ CATEGORIES = (
 )
 
 CONCEPTS = (
+    # lay and clinical names (clinical_synonyms); "high blood pressure" before "blood pressure"
+    *(Concept(s.asked_as, s.shown_as) for s in SYNONYMS),
     Concept(
-        ("hemoglobin a1c", "glycated hemoglobin", "hba1c", "a1c", "glycohemoglobin"),
+        ("hemoglobin a1c", "glycated hemoglobin", "hba1c", "hgba1c", "a1c", "glycohemoglobin"),
         ("a1c", "hba1c", "glycated hemoglobin", "glycohemoglobin", "4548-4"),
     ),
     Concept(("blood sugar", "glucose", "sugar"), ("glucose",)),
@@ -435,8 +441,7 @@ def _denies(ask: Ask, statement: str, required: int) -> bool:
 def searched(evidence: Sequence[EvidenceItem]) -> str:
     """What an absence answer says was searched: the items and their record kinds."""
     kinds = ", ".join(sorted({item.resource_type for item in evidence})) or "none"
-    items = "item" if len(evidence) == 1 else "items"
-    return f"searched {len(evidence)} evidence {items}: {kinds}"
+    return f"searched the evidence items of kinds: {kinds}"
 
 
 def nothing_recorded(ask: Ask, evidence: Sequence[EvidenceItem]) -> str:
@@ -455,13 +460,145 @@ def _absence_answer(
     return "\n".join(lines)
 
 
-def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
-    """The model's whole answer to ``question`` from ``evidence``."""
-    ask = understand(question)
-    chosen = order(ask, select(ask, evidence))
+_PART_SPLIT = re.compile(r"\?\s+|;\s*|,\s*(?:and\s+|also\s+)?|\s+(?:and|also|plus|&)\s+", re.I)
+COMPARE = re.compile(
+    r"\b(?:better|worse|improv\w*|compar\w*|higher|lower|changed?|different|vs\.?|versus)\b", re.I
+)
+"""A comparison question ("is the A1c better than last year?")."""
+_VALUE = re.compile(r":\s*(-?\d+(?:\.\d+)?)\b")
+
+
+_ORDINALS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six"), start=0))
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things ("current meds and allergies?"):
+    pieces that each name a record kind or concept, and not the same ones; else ``[question]``."""
+    pieces = [p.strip(" ?.") for p in _PART_SPLIT.split(question) if p.strip(" ?.")]
+    asks = [(p, understand(p)) for p in pieces]
+    named = [(p, a) for p, a in asks if a.categories or a.concepts]
+    signatures = {(frozenset(c.resource_types for c in a.categories), a.concepts) for _, a in named}
+    if len(named) < 2 or len(signatures) < len(named):
+        return [question]
+    # a piece naming nothing ("the current") joins the next named piece
+    parts: list[str] = []
+    pending = ""
+    for piece, ask in asks:
+        if ask.categories or ask.concepts:
+            parts.append(f"{pending} {piece}".strip())
+            pending = ""
+        else:
+            pending = f"{pending} {piece}".strip()
+    if pending:
+        parts[-1] = f"{parts[-1]} {pending}"
+    return parts
+
+
+def _number(item: EvidenceItem) -> float | None:
+    match = _VALUE.search(item.text)
+    return float(match.group(1)) if match else None
+
+
+def _direction(older: float, newer: float) -> str:
+    return "higher" if newer > older else "lower" if newer < older else "unchanged"
+
+
+def _trend_summary(chosen: Sequence[EvidenceItem]) -> str | None:
+    """``Summary: rising; first [a], newest [b], lowest [c], highest [d]`` for three or more
+    dated values of one concept (prose without numbers; every number is in the quotes)."""
+    valued = [(item, _number(item)) for item in chosen if item.date and not is_note(item)]
+    series = [(item, value) for item, value in valued if value is not None]
+    if len(series) < 3 or len(series) != len(chosen):
+        return None
+    first, last = series[0], series[-1]
+    low = min(series, key=lambda iv: iv[1])
+    high = max(series, key=lambda iv: iv[1])
+    trend = {"higher": "rising", "lower": "falling", "unchanged": "unchanged"}[
+        _direction(first[1], last[1])
+    ]
+    return (
+        f"Summary: overall {trend}; first [{first[0].n}], newest [{last[0].n}], "
+        f"lowest [{low[0].n}], highest [{high[0].n}]"
+    )
+
+
+def _compared(ask: Ask, window: Window | None, pool: Sequence[EvidenceItem]) -> str | None:
+    """The newest value against the one nearest the window's start (a year back for "than
+    last year"), else against the previous value; ``None`` without two dated values."""
+    dated = _chronological(i for i in pool if i.date and _number(i) is not None)
+    if len(dated) < 2:
+        return None
+    newest = dated[-1]
+    earlier = dated[:-1]
+    if window is not None and window.start is not None:
+        target = window.start
+        older = min(earlier, key=lambda i: abs(_days(i.date or "") - _days(target)))
+        basis = f"the value nearest {target} ({window.describe()})"
+    else:
+        older = earlier[-1]
+        basis = "the previous value"
+    direction = _direction(_number(older) or 0.0, _number(newest) or 0.0)
+    return "\n".join(
+        [
+            f"Comparison with {basis}: the newest value is {direction}:",
+            answer_line(ask, newest),
+            answer_line(ask, older),
+        ]
+    )
+
+
+def _days(iso: str) -> int:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+def _single(question: str, evidence: Sequence[EvidenceItem]) -> str:
+    window = find_window(
+        question,
+        [i.date for i in evidence if i.date],
+        visit_dates=[i.date for i in evidence if i.date and i.resource_type == "Encounter"],
+    )
+    # "in the last 6 months" names the window: its "last" does not ask for the newest record
+    ask = understand(AS_OF.sub(" ", question.replace(window.phrase, " ") if window else question))
+    pool = select(ask, evidence)
+    trend = bool(set(words(question)) & TREND_WORDS) or "over time" in question.casefold()
+    if COMPARE.search(question) and ask.has_subject and not trend:
+        compared = _compared(ask, window, pool)
+        if compared is not None:
+            return compared
+    if window is not None:
+        pool = [item for item in pool if window.contains(item.date)]
+    chosen = order(ask, pool)
     if not chosen:
         negative = negative_statements(ask, evidence)
-        if negative:
+        if negative and window is None:
             return _absence_answer(ask, evidence, negative)
+        if window is not None and (ask.has_subject or ask.categories):
+            absent = nothing_recorded(ask, evidence).removesuffix(").")
+            return f"{absent}; {window.describe()})."
         return nothing_recorded(ask, evidence) if ask.exists else NOT_ANSWERED
-    return "\n".join([_intro(ask, chosen), *(answer_line(ask, item) for item in chosen)])
+    intro = _intro(ask, chosen)
+    if window is not None:
+        intro = f"{intro.removesuffix(':')} ({window.describe()}):"
+    lines = [intro, *(answer_line(ask, item) for item in chosen)]
+    summary = _trend_summary(chosen) if ask.order == "chronological" and ask.concepts else None
+    return "\n".join([*lines, summary] if summary else lines)
+
+
+def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
+    """The model's whole answer to ``question`` from ``evidence``; a question asking several
+    things is answered part by part, each part with its own citations."""
+    parts = question_parts(question)
+    if len(parts) == 1:
+        return _single(question, evidence)
+    blocks = []
+    for number, part in enumerate(parts, start=1):
+        label = " ".join(
+            w for w in understand(part).subject.split() if not any(c.isdigit() for c in w)
+        )
+        blocks.append(f"Part {_ORDINALS[number]} ({label or 'asked'}):\n{_single(part, evidence)}")
+    return "\n".join(blocks)
