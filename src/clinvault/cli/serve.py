@@ -15,7 +15,9 @@ own access log is off), everything else on stderr through the PHI filter.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -72,6 +74,7 @@ def serve(
             schedule = scheduled_purge(settings, services.runtime)
         if isinstance(schedule, str):
             err.print(schedule, highlight=False)
+        _exit_through_finally_on_sigterm()
         uvicorn.run(
             app,
             host=settings.api.host,
@@ -88,6 +91,18 @@ def serve(
             schedule.stop()  # before the runtime closes: a purge under way finishes first
         services.close()
         err.print("clinvault serve stopped")
+
+
+def _exit_through_finally_on_sigterm() -> None:
+    """uvicorn shuts down on SIGTERM, restores the handler it found and raises the signal
+    again; under the default action that kills the process before the purge schedule stops
+    and the services close (the audit log signs its closing checkpoint then). With this
+    handler the re-raised SIGTERM becomes ``SystemExit(143)`` and the ``finally`` runs."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _check_home(settings: Settings) -> None:
