@@ -11,10 +11,12 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 COPY vault ./vault
 COPY indexing ./indexing
+# "[ray]" for the Ray nodes and the Ray ingest driver (docker-compose `ray` profile)
+ARG CLINVAULT_EXTRAS=""
 # CPU torch first (other versions pull multi-GB CUDA builds)
 RUN pip wheel --no-cache-dir --wheel-dir /wheels \
       --extra-index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
- && pip wheel --no-cache-dir --wheel-dir /wheels .
+ && pip wheel --no-cache-dir --wheel-dir /wheels ".${CLINVAULT_EXTRAS}"
 
 FROM python:3.11.10-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
