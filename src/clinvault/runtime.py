@@ -48,7 +48,7 @@ from clinvault.llm.clients import open_llm_client
 from clinvault.phi import PhiDetector, build_detector
 from clinvault.settings import Settings
 from clinvault.vault import Vault, VaultClient
-from clinvault.vault_service.remote import RemoteVaultClient, is_remote_vault
+from clinvault.vault_service.remote import RemoteVaultClient, VaultScreen, is_remote_vault
 
 T = TypeVar("T")
 
@@ -269,17 +269,21 @@ class Runtime:
     ) -> AskService:
         """An ask service over the runtime's parts. Cheap: it only borrows them, so the API
         builds one per request with a retriever scoped to the token's SMART scopes.
-        ``service`` is for the evaluation's privacy ablation only."""
+        ``service`` is for the evaluation's privacy ablation only. Against a vault service,
+        Consent and the prompt's screen for real values come from the service."""
+        client = self.vault_client
+        checks = VaultScreen(client) if isinstance(client, RemoteVaultClient) else None
         return service(
             # AskService is typed with the in-process Vault; it calls VaultClient methods
             # (and consent_resources), which RemoteVaultClient serves too
-            vault=cast(Vault, self.vault_client),
+            vault=cast(Vault, client),
             retriever=retriever or self.retriever(),
             llm=self.llm,
             access=self.access,
             audit_log=self.audit_log,
             top_k=self.settings.retrieval.top_k,
             model_label=self.settings.llm.model,
+            checks=checks,
         )
 
     def ingest_pipeline(

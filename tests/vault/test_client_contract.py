@@ -11,7 +11,7 @@ import json
 import pickle
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -74,6 +74,9 @@ PLAIN = {
     KnownValue,
     PatientSession,
     AbstractContextManager,
+    Sequence,
+    client_module.RevealRequest,
+    client_module.Revealed,
 }
 
 

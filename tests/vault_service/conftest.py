@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from clinvault.errors import VaultError
 from clinvault.vault_service.certs import DevPki, make_dev_pki
 from clinvault.vault_service.remote import RemoteVaultClient
+
+if TYPE_CHECKING:
+    from .split import Split
 
 CALLERS = ("api", "ingest")
 
@@ -58,9 +64,12 @@ def _clean_env(home: Path) -> dict[str, str]:
     return env
 
 
-def spawn_vault(tmp: Path, *extra: str, home: Path | None = None) -> VaultProcess:
+def spawn_vault(
+    tmp: Path, *extra: str, home: Path | None = None, env: dict[str, str] | None = None
+) -> VaultProcess:
     """Start the service (not waiting for it): see :func:`wait_ready`. ``home``: serve an
-    existing home's vault (default: a new, empty one under ``tmp``)."""
+    existing home's vault (default: a new, empty one under ``tmp``); ``env``: more
+    ``CLINVAULT_`` settings of the service process."""
     if home is None:
         home = tmp / "vault-home"
         home.mkdir(mode=0o700)
@@ -71,7 +80,7 @@ def spawn_vault(tmp: Path, *extra: str, home: Path | None = None) -> VaultProces
     args += ["--port", str(port), *(a for c in CALLERS for a in ("--allow", c)), *extra]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            args, env=_clean_env(home), stdout=sink, stderr=subprocess.STDOUT
+            args, env={**_clean_env(home), **(env or {})}, stdout=sink, stderr=subprocess.STDOUT
         )
     return VaultProcess(home, pki, f"https://127.0.0.1:{port}", process, log)
 
@@ -94,8 +103,10 @@ def wait_ready(running: VaultProcess) -> VaultProcess:
             time.sleep(0.2)
 
 
-def start_vault(tmp: Path, *extra: str, home: Path | None = None) -> VaultProcess:
-    return wait_ready(spawn_vault(tmp, *extra, home=home))
+def start_vault(
+    tmp: Path, *extra: str, home: Path | None = None, env: dict[str, str] | None = None
+) -> VaultProcess:
+    return wait_ready(spawn_vault(tmp, *extra, home=home, env=env))
 
 
 def stop_vault(running: VaultProcess) -> None:
@@ -139,3 +150,24 @@ def vault_process(vault_pool: VaultPool) -> Iterator[VaultProcess]:
     running = vault_pool.take()
     yield running
     stop_vault(running)
+
+
+@pytest.fixture(scope="session")
+def split() -> Iterator[Split]:
+    """One split deployment for the trust-boundary tests (see ``split.py``), built in a
+    clean ``CLINVAULT_`` environment and stopped at the end of the session."""
+    from .split import build_split
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("CLINVAULT_") and name != "CLINVAULT_SHARED_DATA":
+                patch.delenv(name)
+        root = Path(tempfile.mkdtemp(prefix="clinvault-split-"))
+        try:
+            deployment = build_split(root)
+            try:
+                yield deployment
+            finally:
+                stop_vault(deployment.service)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)

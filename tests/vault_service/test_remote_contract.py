@@ -3,7 +3,10 @@
 with mutual TLS: one fresh service (its own home, master key and SQLite vault) per test.
 
 The contract's tests are imported here; pytest collects them in this module, where the
-``client`` fixture below replaces the in-process vault.
+``client`` fixture below replaces the in-process vault. It connects with the ``ingest``
+certificate: the contract exercises the plain revealing calls (``reidentify``,
+``source_record`` ...), which the service serves to ingest only (the API's certificate is
+refused them: see test_remote_ask.py).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ globals().update({name: getattr(contract, name) for name in CONTRACT_TESTS})
 
 @pytest.fixture
 def client(vault_process: VaultProcess) -> Iterator[VaultClient]:
-    with vault_process.client() as remote:
+    with vault_process.client("ingest") as remote:
         yield remote
 
 

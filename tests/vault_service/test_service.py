@@ -100,32 +100,36 @@ def test_an_unknown_caller_gets_a_clear_error_and_an_audit_record(
 
 
 def test_reidentification_is_audited_with_the_calling_service(service: VaultProcess) -> None:
-    with service.client("api") as api:
-        with api.transaction():
-            session = api.patient_session(REF)
+    with service.client("ingest") as ingest, service.client("api") as api:
+        with ingest.transaction():
+            session = ingest.patient_session(REF)
             session.pseudonymize(PATIENT)
             session.seal(REF, PATIENT)
             session.flush()
         token = session.patient_token
-        scanned = api.scan(token, "Chidi Okafor was seen")
+        scanned = ingest.scan(token, "Chidi Okafor was seen")
         assert "Okafor" not in scanned
-        assert api.reidentify(token, scanned) == "Chidi Okafor was seen"
-    audited = [r for r in _audit_records(service) if r[2] == "vault-reidentify"]
-    assert ("api", "allowed", "vault-reidentify", token) in audited
+        assert ingest.reidentify(token, scanned) == "Chidi Okafor was seen"
+        with pytest.raises(VaultError, match="may not read patient data"):
+            api.reidentify(token, scanned)
+    records = _audit_records(service)
+    assert ("ingest", "allowed", "vault-reidentify", token) in records
+    assert ("api", "refused", "plain-reveal-refused", token) in records
+    assert ("api", "allowed", "vault-reidentify", token) not in records
 
 
 def test_the_service_log_holds_no_phi(service: VaultProcess) -> None:
-    with service.client("api") as api:
-        with api.transaction():
-            session = api.patient_session(REF)
+    with service.client("ingest") as ingest:
+        with ingest.transaction():
+            session = ingest.patient_session(REF)
             session.pseudonymize(PATIENT)
             session.flush()
-        token = api.patient_token(REF)
-        api.reidentify(token, api.scan(token, "Chidi Okafor, MRN-448812, 316-555-0142"))
+        token = ingest.patient_token(REF)
+        ingest.reidentify(token, ingest.scan(token, "Chidi Okafor, MRN-448812, 316-555-0142"))
         with pytest.raises(VaultError):
-            api.reidentify(api.patient_token("Patient/Okafor-unknown"), "Okafor")
+            ingest.reidentify(ingest.patient_token("Patient/Okafor-unknown"), "Okafor")
     text = service.log.read_text().lower()
-    assert "vault api reidentify 200" in text
+    assert "vault ingest reidentify 200" in text
     for value in PATIENT_PHI:
         assert value.lower() not in text, value
 

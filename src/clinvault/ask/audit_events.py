@@ -45,6 +45,8 @@ class AskTrace:
     model: str | None = None
     route: str | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
+    vault_audit_ref: str | None = None
+    """The remote vault's audit record of the answer's re-identification, once revealed."""
 
     def record_llm(self, result: LLMResult) -> None:
         """The route that answered, the provider's model id, tokens and cost go to the audit."""
@@ -80,6 +82,7 @@ class AskTrace:
             break_glass_reason=decision.break_glass_reason if break_glass and decision else None,
             response_id=self.response_id,
             related_response_id=None if decision is None else decision.audit_response_id,
+            vault_audit_ref=self.vault_audit_ref,
         )
 
 

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from clinvault.access import AccessControl, Decision
-from clinvault.access.consent import ConsentDeny, consent_denies
+from clinvault.access.consent import ConsentDeny
 from clinvault.access.control import INVALID_USER_NAME, consent_citation
 from clinvault.access.principal import USER_NAME
 from clinvault.access.refs import patient_reference
 from clinvault.ask.audit_events import AskTrace, sha256_of_messages, sha256_of_text
 from clinvault.ask.citations import CitationCheck, check_citations, says_not_answered
-from clinvault.ask.deny_values import deny_values
 from clinvault.ask.outcomes import AskInputError, failure_of
-from clinvault.ask.reidentify import Presented, pseudonymous, reidentified
+from clinvault.ask.patient_checks import InProcessChecks, PatientChecks
+from clinvault.ask.reidentify import Presented, pseudonymous, reidentified, reveal_request
 from clinvault.ask.result import AskResult, AskStream
 from clinvault.ask.retrieval import Retrieval, Retriever
 from clinvault.audit import AuditLog, Citation, RetrievedChunk
@@ -44,6 +44,7 @@ from clinvault.llm.guarded import GuardedLLM
 from clinvault.llm.stream_reidentify import StreamingReidentifier
 from clinvault.model import Chunk
 from clinvault.vault import Vault
+from clinvault.vault.client import RevealRequest
 
 __all__ = ["AskInputError", "AskService"]
 
@@ -85,10 +86,14 @@ class AskService:
         top_k: int = 8,
         model_label: str = "unknown",
         timer: Callable[[], float] = time.perf_counter,
+        checks: PatientChecks | None = None,
     ) -> None:
         """``llm`` is any client; every prompt passes this service's egress guard before the
-        client sees it, with deny values the service computes from the vault."""
+        client sees it, with deny values the service computes from the vault. ``checks``:
+        where Consent and the prompt's screening for real values come from (default: the
+        vault in process; a remote vault's own screening, see :mod:`clinvault.ask.patient_checks`)."""
         self._vault = vault
+        self._checks: PatientChecks = checks or InProcessChecks(vault)
         self._retriever = retriever
         self._llm = GuardedLLM(llm, self._egress_guard())
         self._access = access
@@ -207,9 +212,7 @@ class AskService:
 
     def _consents(self, patient: str) -> list[ConsentDeny]:
         """The patient's consent denials, read before anything is retrieved."""
-        if not self._vault.has_patient(patient):
-            return []
-        return consent_denies(self._vault.consent_resources(patient), self._vault.resource_token)
+        return self._checks.consents(patient)
 
     @contextmanager
     def _audited(self, trace: AskTrace) -> Iterator[None]:
@@ -233,11 +236,12 @@ class AskService:
                 raise AskInputError("unknown-patient", "no such patient in the vault")
             pseudonymous_question = self._vault.scan(patient, question)
             retrieval = self._retriever.retrieve(patient, pseudonymous_question, top_k=top_k)
-            denied = deny_values(self._vault, patient)
+            denied = self._checks.deny_values(patient)
         trace.retrieved = [RetrievedChunk(e.chunk.chunk_id, e.score) for e in retrieval.evidence]
         chunks = [e.chunk for e in retrieval.evidence]
         messages = build_messages(pseudonymous_question, chunks)
         trace.prompt_sha256 = sha256_of_messages(messages)
+        self._checks.screen(patient, messages)
         return Prepared(patient, retrieval, chunks, messages, denied)
 
     def _finish(
@@ -255,10 +259,11 @@ class AskService:
         trace.citations = [Citation(c.chunk.chunk_id, c.chunk.resource) for c in check.cited]
         with watch.stage("reidentify"):
             shown = (
-                reidentified(self._vault, patient, check)
+                reidentified(self._vault, patient, check, self._reveal_request(trace, decision))
                 if decision.reidentify
                 else pseudonymous(check)
             )
+        trace.vault_audit_ref = shown.vault_audit_ref
         unanswerable = says_not_answered(check.answer) and not check.cited
         outcome = "not-answerable" if unanswerable else "answered"
         if unanswerable:
@@ -270,6 +275,14 @@ class AskService:
         return self._result(
             trace, decision, prepared.retrieval, result, check, shown, outcome, watch
         )
+
+    @staticmethod
+    def _reveal_request(trace: AskTrace, decision: Decision) -> RevealRequest:
+        return reveal_request(trace.response_id, trace.principal, trace.purpose, decision)
+
+    def _reveal_piece(self, patient: str, request: RevealRequest, text: str) -> str:
+        """One streamed piece re-identified (a vault service audits the response once)."""
+        return self._vault.reveal(patient, [text], request=request).texts[0]
 
     def _complete(self, prepared: Prepared, stream: bool) -> LLMResult:
         messages, denied = prepared.messages, prepared.denied
@@ -303,7 +316,9 @@ class AskService:
         """The pieces as shown to the principal. The first (empty) piece only starts the
         generator, so that a close before the model's first piece is audited too."""
         reidentifier = (
-            StreamingReidentifier(partial(self._vault.reidentify, prepared.patient))
+            StreamingReidentifier(
+                partial(self._reveal_piece, prepared.patient, self._reveal_request(trace, decision))
+            )
             if decision.reidentify
             else None
         )

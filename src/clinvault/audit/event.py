@@ -34,6 +34,8 @@ RESOURCE_TOKEN = re.compile(r"RES-[0-9A-F]{16}")
 RESPONSE_ID = re.compile(r"RSP-[0-9A-F]{32}")
 REASON_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+VAULT_AUDIT_REF = re.compile(r"vault:[0-9]{1,19}:[0-9a-f]{64}")
+"""``vault:<seq>:<hash>``: one record of a vault service's own audit chain."""
 PLAIN_LABEL = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 """Principal, role, purpose, model, route, chunk ids: printable, at most 256 characters."""
 
@@ -89,6 +91,9 @@ class AuditEvent:
     """How many identical events this record stands for (repeated refusals are aggregated)."""
     client: str | None = None
     """The network client (address) of a refused request; workforce traffic, not patient data."""
+    vault_audit_ref: str | None = None
+    """The vault service's own audit record of the re-identification this answer needed
+    (``vault:<seq>:<hash>``, :data:`VAULT_AUDIT_REF`); set by a process whose vault is remote."""
 
     def __post_init__(self) -> None:
         validate_event(self)
@@ -115,6 +120,8 @@ def validate_event(event: AuditEvent) -> None:
         value = getattr(event, name)
         if value is not None and not RESPONSE_ID.fullmatch(value):
             raise ValueError(f"audit {name} must be RSP- followed by 32 upper hex digits")
+    if event.vault_audit_ref is not None and not VAULT_AUDIT_REF.fullmatch(event.vault_audit_ref):
+        raise ValueError("audit vault_audit_ref must be vault:<seq>:<64 lowercase hex>")
     if event.break_glass != bool(event.break_glass_reason and event.break_glass_reason.strip()):
         raise ValueError("break-glass events need a reason, and only break-glass events have one")
 

@@ -135,7 +135,7 @@ class AuditLog:
     def create_schema(self) -> None:
         """Create the tables and the head row if they do not exist (idempotent)."""
         self._tables.metadata.create_all(self._engine)
-        _add_missing_columns(self._engine, self._tables, ("count", "client"))
+        _add_missing_columns(self._engine, self._tables, ("count", "client", "vault_audit_ref"))
         head_row = {"id": HEAD_ROW_ID, "count": 0, "last_hash": GENESIS_HASH, "updated_at": ""}
         with write_transaction(self._engine) as connection:
             dialect_insert = sqlite.insert if is_sqlite(connection) else postgresql.insert
@@ -480,5 +480,6 @@ def _record_for(
         prev_hash=head.last_hash,
         count=event.count,
         client=event.client,
+        vault_audit_ref=event.vault_audit_ref,
     )
     return replace(record, hash=record.computed_hash(key))

@@ -61,6 +61,8 @@ class AuditRecord:
     """Identical events this record stands for (aggregated refusals); hashed when not 1."""
     client: str | None = None
     """Client address of a refused request; hashed when set."""
+    vault_audit_ref: str | None = None
+    """The vault service's audit record of this answer's re-identification; hashed when set."""
 
     def hashed_fields(self) -> dict[str, Any]:
         """Everything the chain hash covers (``prev_hash`` enters as the prefix). ``count`` and
@@ -97,6 +99,8 @@ class AuditRecord:
             fields["count"] = self.count
         if self.client is not None:
             fields["client"] = self.client
+        if self.vault_audit_ref is not None:
+            fields["vault_audit_ref"] = self.vault_audit_ref
         return fields
 
     def computed_hash(self, key: bytes) -> str:
@@ -115,6 +119,7 @@ class AuditRecord:
         view["break_glass_reason_encrypted"] = self.break_glass_reason_sealed is not None
         view["count"] = self.count
         view["client"] = self.client
+        view["vault_audit_ref"] = self.vault_audit_ref
         view["prev_hash"] = self.prev_hash
         view["hash"] = self.hash
         return view

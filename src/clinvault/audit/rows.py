@@ -42,6 +42,7 @@ def record_to_row(record: AuditRecord) -> dict[str, Any]:
         "hash": record.hash,
         "count": record.count,
         "client": record.client,
+        "vault_audit_ref": record.vault_audit_ref,
     }
 
 
@@ -79,6 +80,7 @@ def row_to_record(row: Mapping[Any, Any]) -> AuditRecord:
         hash=row["hash"],
         count=1 if row.get("count") is None else int(row["count"]),
         client=row.get("client"),
+        vault_audit_ref=row.get("vault_audit_ref"),
     )
 
 

@@ -68,6 +68,7 @@ def audit_tables() -> AuditTables:
         Column("hash", String(64), nullable=False),
         Column("count", Integer),  # NULL (older rows) reads as 1
         Column("client", Text),
+        Column("vault_audit_ref", Text),
         Index("ix_audit_records_patient", "patient"),
         Index("ix_audit_records_break_glass", "break_glass"),
     )

@@ -65,14 +65,23 @@ def serve(
     max_body_bytes: Annotated[int, typer.Option(help="request size limit")] = 4 * 1024 * 1024,
     rate: Annotated[float, typer.Option(help="calls per second per caller")] = 500.0,
     burst: Annotated[float, typer.Option(help="burst size per caller")] = 1000.0,
+    reveal_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="caller served plain re-identification and original records (repeatable; "
+            "default ingest); others re-identify only for an authorized person"
+        ),
+    ] = None,
 ) -> None:
     """Run the vault service (the only holder of the master key and the vault database)."""
     import uvicorn
 
+    from clinvault.access import AccessStore
     from clinvault.audit import AuditLog
-    from clinvault.keys import KeyRing
+    from clinvault.keys import KeyRing, RecordKeys, records_key_configured
     from clinvault.vault import Vault
     from clinvault.vault_service.app import RateLimiter, ServiceState, create_app
+    from clinvault.vault_service.checks import RevealGate
     from clinvault.vault_service.server import TlsFiles, uvicorn_config
 
     settings = load_settings()
@@ -89,18 +98,29 @@ def serve(
     tls = TlsFiles(directory / "server.crt", directory / "server.key", directory / "ca.crt")
     with reported_errors():
         keys = KeyRing.load(settings)
+        records = RecordKeys.load(settings) if records_key_configured(settings) else keys.records
         vault = Vault.open(settings, keys=keys)
-        audit = AuditLog.open(settings, keys)
+        audit = AuditLog.open(settings, records)
+        access = AccessStore.open(settings.access_url, records)
         try:
+            gate = RevealGate(
+                vault,
+                access,
+                audit,
+                break_glass_over_consent=settings.access.break_glass_over_consent,
+            )
             state = ServiceState(
                 vault=vault,
                 audit=audit,
                 callers=frozenset(allow or ("api", "ingest")),
                 limiter=RateLimiter(rate=rate, burst=burst),
                 max_body_bytes=max_body_bytes,
+                gate=gate,
+                reveal_to=frozenset(reveal_to or ("ingest",)),
             )
             config = uvicorn_config(create_app(state), host, port, tls)
             uvicorn.Server(config).run()
         finally:
+            access.close()
             audit.close()
             vault.close()

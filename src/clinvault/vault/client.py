@@ -20,7 +20,7 @@ protocol, so that a remote client can run them unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
@@ -46,6 +46,33 @@ class SourceRecord:
     reference: str
     """``Type/id`` of the source resource."""
     resource: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RevealRequest:
+    """Who asks to see an answer re-identified, and why (issue 15).
+
+    The in-process vault trusts its caller (the ask service authorized and audited the
+    access in the same process). A vault service does not: it checks this request against
+    the access store and the patient's Consent itself and audits it in its own chain, so a
+    compromised AI process cannot re-identify for a principal who may not see names."""
+
+    response_id: str
+    """The answer's ``RSP-…`` id (its ``ask`` audit record in the calling process)."""
+    principal: str
+    role: str
+    purpose: str
+    break_glass_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Revealed:
+    """Texts re-identified for a :class:`RevealRequest`."""
+
+    texts: tuple[str, ...]
+    audit_ref: str | None
+    """``vault:<seq>:<hash>`` of the vault service's audit record of this re-identification
+    (one per response id); ``None`` in process, where the ask's own access record stands."""
 
 
 @runtime_checkable
@@ -154,7 +181,15 @@ class VaultClient(Protocol):
     def shift_date_text(self, patient_token: str, text: str) -> str | None: ...
 
     def reidentify(self, patient_token: str, text: str, *, resolve_resources: bool = True) -> str:
-        """Tokens -> real values, shifted dates -> real dates, ``RES`` tokens -> ``Type/id``."""
+        """Tokens -> real values, shifted dates -> real dates, ``RES`` tokens -> ``Type/id``.
+        A vault service serves this only to callers trusted with plain reveals (ingest);
+        an answer for a person goes through :meth:`reveal`."""
+
+    def reveal(
+        self, patient_token: str, texts: Sequence[str], *, request: RevealRequest
+    ) -> Revealed:
+        """:meth:`reidentify` of each text for the person ``request`` names; a vault service
+        authorizes that person first (``AccessDenied`` when it may not see names)."""
 
     # -- ingest -----------------------------------------------------------------------------
 
@@ -197,4 +232,4 @@ class VaultClient(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["PatientSession", "SourceRecord", "Stored", "VaultClient"]
+__all__ = ["PatientSession", "RevealRequest", "Revealed", "SourceRecord", "Stored", "VaultClient"]

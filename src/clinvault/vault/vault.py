@@ -15,7 +15,7 @@ import json
 import re
 import struct
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from clinvault.clock import Clock, RandomBytes, SystemClock, system_random
 from clinvault.errors import PatientErased, VaultError
 from clinvault.keys import KeyRing
 from clinvault.settings import Settings
-from clinvault.vault.client import SourceRecord, Stored
+from clinvault.vault.client import Revealed, RevealRequest, SourceRecord, Stored
 from clinvault.vault.dates import shift_text_dates
 from clinvault.vault.identifiers import KnownValue
 from clinvault.vault.keks import KekRing, KekStatus, Rotation
@@ -418,6 +418,10 @@ class Vault:
         ctx = self._sealed(patient_tok)
         shifted = shift_text_dates(text, ctx.offset_days)
         return shifted if shifted != text else ctx.shift(text)
+
+    def reveal(self, patient_tok: str, texts: Sequence[str], *, request: RevealRequest) -> Revealed:
+        """In process the caller authorized ``request`` already (and audited it)."""
+        return Revealed(tuple(self.reidentify(patient_tok, text) for text in texts), None)
 
     def reidentify(self, patient_tok: str, text: str, *, resolve_resources: bool = True) -> str:
         """Tokens -> real values, shifted dates -> real dates, ``RES`` tokens -> ``Type/id``.

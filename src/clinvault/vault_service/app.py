@@ -16,9 +16,15 @@ A transaction idle longer than ``transaction_idle_s`` is rolled back by the next
 that waits for the lock, so a client that died mid-ingest cannot wedge the vault.
 
 Unknown callers get 403 and an audit record (``access``/``refused``/``unknown-caller``);
-calls that hand out real patient data (:data:`wire.REVEALING`) are audited in the vault's
-own chain with the calling service's identity. Logs name the caller, the method, the status
-and the time taken: never arguments or answers.
+calls that hand out real patient data (:data:`wire.REVEALING`) are served only to the
+callers in :attr:`ServiceState.reveal_to` (ingest, which reads raw records anyway), audited
+in the vault's own chain with the calling service's identity; any other caller gets 403 and
+an audit record (``plain-reveal-refused``). The API re-identifies an answer for a person
+through ``reveal``, which :class:`clinvault.vault_service.checks.RevealGate` authorizes
+against the access store and Consent and audits itself; it reads consent denials and has
+its prompts screened through ``consent_denials`` and ``screen_prompt``
+(:data:`wire.SERVICE_METHODS`), which hand out no real value. Logs name the caller, the
+method, the status and the time taken: never arguments or answers.
 """
 
 from __future__ import annotations
@@ -44,6 +50,11 @@ from clinvault.vault import Vault
 from clinvault.vault.client import PatientSession, VaultClient
 from clinvault.vault.patient import PatientContext
 from clinvault.vault_service import wire
+from clinvault.vault_service.checks import (
+    RevealGate,
+    consent_denials,
+    screen_prompt,
+)
 
 log = logging.getLogger("clinvault.vault_service")
 
@@ -90,6 +101,10 @@ class ServiceState:
     audit: AuditLog | None
     callers: frozenset[str]
     limiter: RateLimiter
+    gate: RevealGate | None = None
+    """Authorizes ``reveal``; without one, every ``reveal`` is refused."""
+    reveal_to: frozenset[str] = frozenset({"ingest"})
+    """Callers served the plain revealing calls (:data:`wire.REVEALING`)."""
     max_body_bytes: int = 4 * 1024 * 1024
     lock_wait_s: float = 30.0
     transaction_idle_s: float = 60.0
@@ -172,6 +187,10 @@ class ServiceState:
             return work(None)
         finally:
             self.lock.release()
+
+
+class _Forbidden(Exception):
+    """The caller may not make this call (the message says why; no PHI)."""
 
 
 class _Busy(Exception):
@@ -270,6 +289,8 @@ def create_app(state: ServiceState) -> FastAPI:
                 response = JSONResponse({"result": result})
             except _Busy:
                 response = _error(503, "the vault is busy; retry")
+            except _Forbidden as forbidden:
+                response = _error(403, str(forbidden))
             except ClinvaultError as error:
                 response = JSONResponse(wire.error_body(error), status_code=400)
             except (TypeError, KeyError, ValueError) as error:
@@ -291,14 +312,59 @@ def create_app(state: ServiceState) -> FastAPI:
             raise TypeError("args must be an object")
         return args
 
+    def refuse_plain_reveal(caller: str, method: str, args: dict[str, Any]) -> None:
+        patient = args.get("patient_token")
+        _audit(
+            state,
+            AuditEvent(
+                kind="access",
+                principal=caller,
+                outcome="refused",
+                reason="plain-reveal-refused",
+                role="service",
+                patient=patient if isinstance(patient, str) and _is_token(patient) else None,
+            ),
+        )
+        raise _Forbidden(
+            f"{method}: this caller may not read patient data without a person's "
+            "authorization (re-identify through reveal)"
+        )
+
+    def gated(caller: str, method: str, args: dict[str, Any]) -> Any:
+        patient = str(args["patient_token"])
+        if method == "consent_denials":
+            return state.run(caller, None, lambda _tx: consent_denials(state.vault, patient))
+        if method == "screen_prompt":
+            messages = args["messages"]
+            return state.run(
+                caller, None, lambda _tx: screen_prompt(state.vault, patient, messages)
+            )
+        texts = args["texts"]
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise TypeError("texts must be a list of strings")
+        asked = wire.reveal_request(args["request"])
+        gate = state.gate
+
+        def revealed(_tx: Transaction | None) -> dict[str, Any]:
+            if gate is None:
+                raise _Forbidden("this vault service cannot authorize re-identification")
+            ref = gate.authorize(caller, patient, asked)
+            return {"texts": [state.vault.reidentify(patient, t) for t in texts], "audit_ref": ref}
+
+        return state.run(caller, None, revealed)
+
     @app.post("/v1/call/{method}")
     async def call(method: str, request: Request) -> Response:
-        if method not in wire.CLIENT_METHODS:
+        if method not in wire.CLIENT_METHODS and method not in wire.SERVICE_METHODS:
             return _error(404, "no such vault method")
         tx_id = request.headers.get(wire.TRANSACTION_HEADER)
 
         def work(caller: str, body: dict[str, Any]) -> Any:
             args = args_of(body)
+            if method in wire.SERVICE_METHODS:
+                return gated(caller, method, args)
+            if method in wire.REVEALING and caller not in state.reveal_to:
+                refuse_plain_reveal(caller, method, args)
             result = state.run(caller, tx_id, lambda _tx: _call_client(state.vault, method, args))
             if method in wire.REVEALING:
                 patient = args.get("patient_token")
@@ -404,6 +470,10 @@ def create_app(state: ServiceState) -> FastAPI:
         return PlainTextResponse("\n".join(lines) + "\n")
 
     return app
+
+
+def _is_token(value: str) -> bool:
+    return value.startswith("PT-") and len(value) == 19 and value[3:].isalnum()
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -11,22 +11,30 @@ erase, counts), ``transaction()`` as a server-side transaction spanning several 
 the in-process-only parts of :class:`clinvault.vault.Vault` that ingest still reaches for
 (``context()``, the ``PatientContext`` the note scrubber uses, ``allow_reingest``), so a
 full ingest needs the in-process vault today (see the vault service notes).
+
+The API's caller certificate is not trusted with the plain revealing calls (see
+:mod:`clinvault.vault_service.app`): it re-identifies answers through :meth:`reveal`, which
+the service authorizes for the named person, and the ask path reads Consent and has its
+prompts screened through :class:`VaultScreen`, so no real value reaches the API process
+before an answer is re-identified for a clinician who may see it.
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from clinvault.errors import ConfigError, VaultError
+from clinvault.access.consent import ConsentDeny
+from clinvault.errors import ConfigError, EgressBlocked, VaultError
+from clinvault.llm import Message
 from clinvault.settings import Settings
-from clinvault.vault.client import SourceRecord, Stored
+from clinvault.vault.client import Revealed, RevealRequest, SourceRecord, Stored
 from clinvault.vault.identifiers import KnownValue
 from clinvault.vault_service import wire
 
@@ -191,6 +199,47 @@ class RemoteVaultClient:
             )
         )
 
+    def reveal(
+        self, patient_token: str, texts: Sequence[str], *, request: RevealRequest
+    ) -> Revealed:
+        """Re-identify for the person ``request`` names: the service authorizes and audits
+        it first (``AccessDenied`` when refused)."""
+        result = self._post(
+            "/v1/call/reveal",
+            {
+                "patient_token": patient_token,
+                "texts": list(texts),
+                "request": wire.request_body(request),
+            },
+        )
+        if not isinstance(result, dict) or not isinstance(result.get("texts"), list):
+            raise VaultError("vault service answered reveal without texts")
+        ref = result.get("audit_ref")
+        return Revealed(tuple(str(t) for t in result["texts"]), None if ref is None else str(ref))
+
+    # -- what the API needs instead of real values ---------------------------------------------
+
+    def consent_denials(self, patient_token: str) -> list[ConsentDeny]:
+        """The patient's Consent denials, computed by the service (codes and tokens only)."""
+        result = self._post("/v1/call/consent_denials", {"patient_token": patient_token})
+        denies = []
+        for scope, consent in result:
+            if scope not in ("research", "all"):
+                raise VaultError("vault service answered an unknown consent scope")
+            denies.append(ConsentDeny(scope, str(consent)))
+        return denies
+
+    def screen_prompt(self, patient_token: str, messages: Sequence[Message]) -> str | None:
+        """The kind of the first of the patient's real values the service found in
+        ``messages`` (the egress guard, run in the vault), or ``None``."""
+        result = self._post(
+            "/v1/call/screen_prompt",
+            {"patient_token": patient_token, "messages": [dict(m) for m in messages]},
+        )
+        if result is None:
+            return None
+        return f"{result.get('kind', 'known identifier value')} in message {result.get('message_index')}"
+
     # -- ingest --------------------------------------------------------------------------------
 
     @contextmanager
@@ -308,3 +357,23 @@ class RemoteSession:
 
     def flush(self) -> None:
         self._call("flush")
+
+
+class VaultScreen:
+    """The ask path's :class:`clinvault.ask.patient_checks.PatientChecks` against a vault
+    service: Consent denials and the prompt's screen for real values come from the service;
+    this process gets no deny values (its own egress guard still checks identifier patterns)."""
+
+    def __init__(self, client: RemoteVaultClient) -> None:
+        self._client = client
+
+    def consents(self, patient_token: str) -> list[ConsentDeny]:
+        return self._client.consent_denials(patient_token)
+
+    def deny_values(self, patient_token: str) -> list[str]:
+        return []
+
+    def screen(self, patient_token: str, messages: Sequence[Message]) -> None:
+        hit = self._client.screen_prompt(patient_token, messages)
+        if hit is not None:
+            raise EgressBlocked(f"outbound message holds a {hit} (vault screen); not sent")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clinvault import errors
-from clinvault.vault.client import SourceRecord, Stored
+from clinvault.vault.client import RevealRequest, SourceRecord, Stored
 from clinvault.vault.identifiers import KnownValue
 
 CLIENT_METHODS: frozenset[str] = frozenset(
@@ -82,6 +82,11 @@ REVEALING: frozenset[str] = frozenset(
 )
 """Calls that hand out real patient data: each is audited in the vault's own chain."""
 
+SERVICE_METHODS: frozenset[str] = frozenset({"reveal", "consent_denials", "screen_prompt"})
+"""Served by the vault service itself (:mod:`clinvault.vault_service.checks`), outside
+transactions: ``reveal`` (re-identify for a person, authorized and audited by the vault),
+``consent_denials`` and ``screen_prompt`` (what the API needs instead of real values)."""
+
 TRANSACTION_HEADER = "X-Vault-Transaction"
 
 ERROR_TYPES: Mapping[str, type[errors.ClinvaultError]] = {
@@ -140,9 +145,38 @@ def decode(kind: str, value: Any) -> Any:
     return value
 
 
+def reveal_request(data: Any) -> RevealRequest:
+    """A :class:`RevealRequest` from its wire form; ``TypeError`` on a malformed one."""
+    if not isinstance(data, Mapping):
+        raise TypeError("request must be an object")
+    fields = {}
+    for name in ("response_id", "principal", "role", "purpose"):
+        value = data.get(name)
+        if not isinstance(value, str):
+            raise TypeError(f"request.{name} must be a string")
+        fields[name] = value
+    reason = data.get("break_glass_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise TypeError("request.break_glass_reason must be a string")
+    return RevealRequest(**fields, break_glass_reason=reason)
+
+
+def request_body(request: RevealRequest) -> dict[str, Any]:
+    return {
+        "response_id": request.response_id,
+        "principal": request.principal,
+        "role": request.role,
+        "purpose": request.purpose,
+        "break_glass_reason": request.break_glass_reason,
+    }
+
+
 def error_body(error: errors.ClinvaultError) -> dict[str, Any]:
     kind = type(error).__name__ if type(error).__name__ in ERROR_TYPES else "VaultError"
-    return {"error": {"type": kind, "message": str(error)}}
+    body: dict[str, Any] = {"type": kind, "message": str(error)}
+    if isinstance(error, errors.AccessDenied):
+        body["reason"] = error.reason
+    return {"error": body}
 
 
 def raise_error(status: int, body: Any) -> None:
@@ -153,5 +187,7 @@ def raise_error(status: int, body: Any) -> None:
         message = str(detail.get("message", "vault service error"))
         if cls is errors.PatientErased:
             raise errors.PatientErased(message)
+        if cls is errors.AccessDenied:
+            raise errors.AccessDenied(str(detail.get("reason", "access-denied")), message)
         raise cls(message)
     raise errors.VaultError(f"vault service answered HTTP {status}")
