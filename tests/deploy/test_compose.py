@@ -6,6 +6,7 @@ the Dockerfile follows hadolint-style rules."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -14,7 +15,9 @@ import yaml
 from pydantic import BaseModel
 
 from clinvault.access.principal import Role
+from clinvault.keys import records_key_configured
 from clinvault.settings import Settings
+from clinvault.vault_service.remote import is_remote_vault
 from tests.conftest import REPO_ROOT
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
@@ -80,8 +83,8 @@ def test_the_settings_each_service_needs_are_set(compose: dict[str, Any]) -> Non
     for env in (vault, ingest):
         assert not env["CLINVAULT_VAULT__URL"].startswith("https://")
         assert env["CLINVAULT_VAULT__MASTER_KEY_FILE"] == "/run/secrets/vault_master_key"
-    # the API's key ring is its own (audit chain, access store), never the vault's master key
-    assert api["CLINVAULT_VAULT__MASTER_KEY_FILE"] != vault["CLINVAULT_VAULT__MASTER_KEY_FILE"]
+    # the API holds no master key: its audit chain and access store use the records key
+    assert not [name for name in api if "MASTER_KEY" in name]
     assert "vault_master_key" not in json.dumps(services["api"])
     Settings.model_validate({"vault": {"url": api["CLINVAULT_VAULT__URL"]}})
     for name in CLINVAULT_SERVICES:
@@ -208,3 +211,49 @@ def test_compose_commands_use_real_cli_options(compose: dict[str, Any]) -> None:
     script = (REPO_ROOT / "deploy" / "secrets" / "make-dev-secrets.sh").read_text()
     certs_used = set(re.findall(r"--[a-z-]+", script.split("clinvault vault certs", 1)[1]))
     assert certs_used <= options(group.commands["certs"])
+
+
+def _settings_of(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in list(os.environ):
+        if name.startswith("CLINVAULT_"):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("CLINVAULT_"):
+            monkeypatch.setenv(name, value)
+    return Settings.load()
+
+
+def test_each_service_environment_loads_and_the_split_shares_its_records(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings each clinvault container would load, and what the split needs of them:
+    the API in remote mode has a records key (the runtime refuses to start without one);
+    the API, the vault service and every ingest share the records key and the access store
+    (the vault authorizes re-identification against the grants and care teams the others
+    write), while the vault database and the master key stay on the vault side."""
+    services = compose["services"]
+    clinvault = {
+        name: _env(service)
+        for name, service in services.items()
+        if _env(service).get("CLINVAULT_HOME")
+    }
+    assert set(CLINVAULT_SERVICES) <= set(clinvault)
+    loaded = {name: _settings_of(env, monkeypatch) for name, env in clinvault.items()}
+    api = loaded["api"]
+    assert is_remote_vault(api)
+    assert records_key_configured(api)
+    assert api.auth.algorithms == ["RS256"]
+    assert api.auth.issuer in (api.auth.jwks_url or api.auth.discovery_url or "")
+    records = {str(s.vault.records_key_file) for s in loaded.values()}
+    assert records == {"/run/secrets/records_key"}, records
+    assert len({s.access_url for s in loaded.values()}) == 1
+    for name, settings in loaded.items():
+        secrets = {
+            item if isinstance(item, str) else item["source"]
+            for item in services[name].get("secrets", [])
+        }
+        assert "records_key" in secrets, name
+        if name != "api":
+            assert not is_remote_vault(settings), name
+            assert settings.vault.url == loaded["vault"].vault.url, name
+            assert "vault_master_key" in secrets, name
