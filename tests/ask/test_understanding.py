@@ -56,8 +56,9 @@ def test_shorthand_and_misspellings_find_their_intent(
 def test_keyword_rules_differ_where_the_exemplars_decide() -> None:
     """The keyword rules alone read "any history of stroke?" as a trend and "vacine history"
     as a trend of nothing: what the exemplars fix."""
-    assert keyword_intent("any history of stroke?").kind == "trend"
     assert keyword_intent("vacine history").resource_types == ()
+    assert keyword_intent("any history of stroke?").aggregation == "exists"
+    assert keyword_intent("is the a1c better than last year").aggregation == "compare"
 
 
 def test_unclear_questions_fall_back_to_the_keyword_rules() -> None:

@@ -22,9 +22,21 @@ RECORD = _items(
     ("MedicationRequest", "Hydrochlorothiazide 25 MG Oral Tablet, status active", "2019-01-01"),
     ("MedicationRequest", "Amoxicillin 500 MG Oral Capsule, status completed", "2020-06-01"),
     ("Immunization", "Immunization: Influenza, seasonal, injectable", "2021-10-02"),
-    ("Observation", "Hemoglobin A1c/Hemoglobin.total in Blood: 7.9 %", "2020-03-01"),
-    ("Observation", "Hemoglobin A1c/Hemoglobin.total in Blood: 7.1 %", "2021-03-01"),
-    ("Observation", "Hemoglobin A1c/Hemoglobin.total in Blood: 6.6 %", "2022-03-01"),
+    (
+        "Observation",
+        "Observation: Hemoglobin A1c/Hemoglobin.total in Blood (LOINC 4548-4) = 7.9 % on 2020-03-01",
+        "2020-03-01",
+    ),
+    (
+        "Observation",
+        "Observation: Hemoglobin A1c/Hemoglobin.total in Blood (LOINC 4548-4) = 7.1 % on 2021-03-01",
+        "2021-03-01",
+    ),
+    (
+        "Observation",
+        "Observation: Hemoglobin A1c/Hemoglobin.total in Blood (LOINC 4548-4) = 6.6 % on 2022-03-01",
+        "2022-03-01",
+    ),
     ("AllergyIntolerance", "Allergy to peanut, clinical status active", "2012-01-01"),
 )
 
@@ -95,8 +107,8 @@ def test_a_comparison_states_the_direction_and_cites_both_values() -> None:
     lines = text.splitlines()
     assert lines[0].startswith("Comparison with the value nearest 2021-03-01")
     assert lines[0].endswith("the newest value is lower:")
-    assert lines[1].endswith("6.6 % [7]")
-    assert lines[2].endswith("7.1 % [6]")
+    assert lines[1].endswith("= 6.6 % on 2022-03-01 [7]")
+    assert lines[2].endswith("= 7.1 % on 2021-03-01 [6]")
 
 
 def test_a_trend_has_first_last_lowest_highest_and_direction() -> None:
@@ -125,3 +137,38 @@ def test_one_subject_is_not_split() -> None:
     assert question_parts("Which medications were stopped or completed in the past?") == [
         "Which medications were stopped or completed in the past?"
     ]
+
+
+def test_a_bare_result_question_asks_for_the_newest_value() -> None:
+    text = answer("A1c?", RECORD)
+    assert text.startswith("The newest matching record")
+    assert text.endswith("[7]")
+    assert "[5]" not in text
+
+
+def test_advice_is_not_a_finding() -> None:
+    note = (
+        "DocumentReference note (Telephone note) on 2022-01-01, part 1/1: "
+        "Advised to call 911 for chest pain or confusion."
+    )
+    text = answer(
+        "Does the patient have chest pain?", _items(("DocumentReference", note, "2022-01-01"))
+    )
+    assert NOTHING_RECORDED.match(text)
+
+
+def test_misspelled_record_kinds_are_read() -> None:
+    assert "[8]" in answer("alergy list", RECORD)
+    assert "[2]" in answer("current medicatons", RECORD)
+
+
+def test_a_history_question_prefers_the_diagnosis() -> None:
+    evidence = [
+        *RECORD,
+        EvidenceItem(
+            9, "Encounter", "2016-01-01", "Encounter: follow-up; reason Myocardial infarction"
+        ),
+    ]
+    text = answer("Any history of heart attack?", evidence)
+    assert "[1]" in text
+    assert "[9]" not in text

@@ -69,3 +69,9 @@ def test_mask_keeps_the_statement_length_and_the_trigger() -> None:
     assert masked.startswith("No history of ")
     assert "MI in 2019" in masked
     assert [s.trigger for s in negated_scopes(statement)] == ["no history of"]
+
+
+def test_advice_is_masked_like_a_denial() -> None:
+    assert is_negated("Advised to call 911 for chest pain or confusion.", "chest pain")
+    assert is_negated("Return if fever develops.", "fever")
+    assert is_affirmed("Chest pain at rest; call if it worsens.", "chest pain")

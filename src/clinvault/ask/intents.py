@@ -120,6 +120,18 @@ def detect_intent(question: str, *, index: ExemplarIndex | None = None) -> Inten
     return Intent(kind, plan.resource_types, plan.aggregation, plan.decided_by)
 
 
+_EXISTS = re.compile(
+    r"^\W*(?:any|is there (?:a |any )?|(?:does|do|did|has|have) (?:the |this )?(?:patient|pt|she|he|they)"
+    r"(?: ever)? (?:have|had))?\s*(?:past |prior |family )?(?:history|hx|h/o) of\b",
+    re.I,
+)
+"""An existence question ("any history of stroke?", "hx of MI?"): not a trend of values."""
+_COMPARE = re.compile(
+    r"\b(?:better|worse|higher|lower|improv\w*|compar\w*)\b.*\b(?:than|previous|prior|before|"
+    r"last (?:year|time|result|visit))\b",
+    re.I,
+)
+"""A comparison ("is the A1c better than last year?"): read the series, like a trend."""
 _TOKEN = re.compile(r"\[[A-Z]+-[0-9A-F]+\]")
 
 
@@ -130,6 +142,10 @@ def keyword_intent(question: str) -> Intent:
     for pattern, names in LIST_TYPES:
         if pattern.search(question):
             types.extend(name for name in names if name not in types)
+    if _EXISTS.search(question):
+        return Intent("list" if types else "lookup", tuple(types), "exists")
+    if _COMPARE.search(question):
+        return Intent("trend", tuple(types), "compare")
     if _TREND.search(question):
         return Intent("trend", tuple(types), "trend")
     if types:

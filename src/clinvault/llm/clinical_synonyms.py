@@ -167,6 +167,8 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
         "abx",
         "antibiotics",
         "prescriptions",
+        "take",
+        "takes",
     ),
     "Condition": (
         "pmh",
@@ -198,7 +200,18 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
         "immunisations",
         "imms",
     ),
-    "Procedure": ("procedure", "procedures", "surgery", "surgeries", "operation", "psh"),
+    "Procedure": (
+        "procedure",
+        "procedures",
+        "surgery",
+        "surgeries",
+        "surgical",
+        "operation",
+        "operations",
+        "intervention",
+        "interventions",
+        "psh",
+    ),
 }
 """Words (shorthand and common misspellings included) that name a record kind."""
 

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
+from difflib import get_close_matches
+from functools import cache, partial
 
 from clinvault.llm.clinical_synonyms import KIND_WORDS, SYNONYMS
 from clinvault.llm.evidence_quotes import (
@@ -186,6 +187,7 @@ STOPWORDS = _wordset(
     numbers date dates ago any has there been time times since many much per up
     infant infants child children baby babies kid kids toddler newborn boy girl man woman
     receive received receiving given gotten got undergo underwent undergone use uses used using
+    pt pts pls thanks file chart charted medical right anything something
     """
 )
 """Question words that carry no subject: they never make an item match. The patient named
@@ -254,8 +256,27 @@ def _contains(text: str, phrase: str) -> bool:
     return _phrase_pattern(phrase).search(text) is not None
 
 
+@cache
+def _known_words() -> tuple[str, ...]:
+    """Category and intent words, for reading a misspelled one ("alergy", "problms", "recnt")."""
+    known = set().union(*(c.words for c in CATEGORIES))
+    known |= LATEST_WORDS | CURRENT_WORDS | EARLIEST_WORDS | TREND_WORDS
+    return tuple(sorted(w for w in known if len(w) >= 4))
+
+
+def _spelled(word: str) -> str:
+    """``word``, or the category/intent word it misspells (one or two letters off)."""
+    if len(word) < 5 or word in STOPWORDS or word in _known_words():
+        return word
+    close = get_close_matches(word, _known_words(), n=1, cutoff=0.85)
+    if not close or word.startswith(close[0]) or close[0].startswith(word):
+        return word  # "recently" is its own word, not a misspelled "recent"
+    return close[0]
+
+
 def understand(question: str) -> Ask:
     """Split a question into the record kinds, concepts and free terms it asks about."""
+    question = " ".join(_spelled(w) for w in question.split(" "))
     text = WHERE_LIVE.sub(" address ", QUALIFIED_ALLERGY.sub("", question.casefold()))
     concepts = []
     for concept in CONCEPTS:
@@ -349,6 +370,10 @@ def select(ask: Ask, evidence: Sequence[EvidenceItem]) -> list[EvidenceItem]:
     pool = prefer_structured(
         [item for item in candidates if _scorer(ask, item)(item.text) >= required]
     )
+    if ask.exists and not ask.categories:
+        # "any history of X?" asks for a diagnosis: a Condition record answers before the
+        # encounters and prescriptions that name X as their reason
+        pool = [item for item in pool if item.resource_type == "Condition"] or pool
     ranks = {item.n: _rank(item, _scorer(ask, item)) for item in pool}
     best = max(ranks.values(), default=(0, 0))
     return [item for item in pool if ranks[item.n] == best]
@@ -465,7 +490,8 @@ COMPARE = re.compile(
     r"\b(?:better|worse|improv\w*|compar\w*|higher|lower|changed?|different|vs\.?|versus)\b", re.I
 )
 """A comparison question ("is the A1c better than last year?")."""
-_VALUE = re.compile(r":\s*(-?\d+(?:\.\d+)?)\b")
+_VALUE = re.compile(r"(?<![<>!])=\s*(-?\d+(?:\.\d+)?)(?![\d.:-])")
+"""A rendered result's value (``... (LOINC 2160-0) = 1.54 mg/dL on ...``)."""
 
 
 _ORDINALS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six"), start=0))
@@ -495,6 +521,8 @@ def question_parts(question: str) -> list[str]:
 
 
 def _number(item: EvidenceItem) -> float | None:
+    if item.resource_type != "Observation":
+        return None
     match = _VALUE.search(item.text)
     return float(match.group(1)) if match else None
 
@@ -556,7 +584,21 @@ def _days(iso: str) -> int:
         return 0
 
 
-def _single(question: str, evidence: Sequence[EvidenceItem]) -> str:
+def _bare_result_question(ask: Ask, question: str, pool: Sequence[EvidenceItem]) -> bool:
+    """A question naming a result and no order, list, trend or window ("A1c?", "creatinine
+    level"), answered by dated results only: it asks for the newest one."""
+    asked = set(words(question))
+    return (
+        ask.order == "chronological"
+        and not ask.categories
+        and not ask.exists
+        and not asked & (TREND_WORDS | EARLIEST_WORDS | {"all", "every", "values", "results"})
+        and bool(pool)
+        and all(item.resource_type == "Observation" and item.date for item in pool)
+    )
+
+
+def _single(question: str, evidence: Sequence[EvidenceItem], *, part: bool = False) -> str:
     window = find_window(
         question,
         [i.date for i in evidence if i.date],
@@ -572,6 +614,8 @@ def _single(question: str, evidence: Sequence[EvidenceItem]) -> str:
             return compared
     if window is not None:
         pool = [item for item in pool if window.contains(item.date)]
+    if _bare_result_question(ask, question, pool):
+        ask = replace(ask, order="latest")  # "creatinine?" asks for the current value
     chosen = order(ask, pool)
     if not chosen:
         negative = negative_statements(ask, evidence)
@@ -580,7 +624,7 @@ def _single(question: str, evidence: Sequence[EvidenceItem]) -> str:
         if window is not None and (ask.has_subject or ask.categories):
             absent = nothing_recorded(ask, evidence).removesuffix(").")
             return f"{absent}; {window.describe()})."
-        return nothing_recorded(ask, evidence) if ask.exists else NOT_ANSWERED
+        return nothing_recorded(ask, evidence) if ask.exists or part else NOT_ANSWERED
     intro = _intro(ask, chosen)
     if window is not None:
         intro = f"{intro.removesuffix(':')} ({window.describe()}):"
@@ -600,5 +644,7 @@ def answer(question: str, evidence: Sequence[EvidenceItem]) -> str:
         label = " ".join(
             w for w in understand(part).subject.split() if not any(c.isdigit() for c in w)
         )
-        blocks.append(f"Part {_ORDINALS[number]} ({label or 'asked'}):\n{_single(part, evidence)}")
+        blocks.append(
+            f"Part {_ORDINALS[number]} ({label or 'asked'}):\n{_single(part, evidence, part=True)}"
+        )
     return "\n".join(blocks)

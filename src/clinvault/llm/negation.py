@@ -1,4 +1,5 @@
-"""NegEx-style negation over note statements: which words a statement denies.
+"""NegEx-style negation over note statements: which words a statement denies (or only
+mentions as advice: ConText's hypothetical triggers, "call 911 for chest pain").
 
 Chapman et al.'s NegEx (2001) and its later trigger lists: a *pre-negation* trigger ("no",
 "denies", "negative for", "no history of") negates the words after it, a *post-negation*
@@ -70,6 +71,25 @@ PRE_NEGATION: tuple[str, ...] = (
     "neither",
     "unremarkable for",
 )
+HYPOTHETICAL: tuple[str, ...] = (
+    "call 911 for",
+    "call for",
+    "return for",
+    "return if",
+    "return with",
+    "seek care for",
+    "seek care if",
+    "watch for",
+    "monitor for",
+    "in case of",
+    "precautions for",
+    "warning signs of",
+    "if",
+    "should",
+    "would",
+)
+"""ConText's hypothetical triggers ("call 911 for chest pain", "return if fever"): what they
+govern is advice, not a finding, and is masked like a denied one."""
 POST_NEGATION: tuple[str, ...] = (
     "was ruled out",
     "were ruled out",
@@ -188,7 +208,7 @@ def _split(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 def _lists() -> dict[str, tuple[tuple[str, ...], ...]]:
     return {
         "pseudo": _split(PSEUDO_TRIGGERS),
-        "pre": _split(PRE_NEGATION),
+        "pre": _split(PRE_NEGATION + HYPOTHETICAL),
         "post": _split(POST_NEGATION),
         "term": _split(TERMINATORS),
     }
