@@ -5,7 +5,9 @@ OpenAI-compatible server with the same messages.
 
 Both paths alternate call by call after a warm-up, so drift in the fake server hits both
 alike. Reported: p50/p95 in ms for each path, the p95 difference (the overhead), and the
-ratio of the p95s.
+ratio of the p95s; and, inside the gateway path, the model call through the client
+(guard, plan, Router) and the audit append (a SQLite log on disk: its commit is an fsync)
+each on their own.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_gateway.py [--calls 300]
 """
@@ -17,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import litellm
 from tests.llm.fake_openai import FakeOpenAIServer
 from tests.llm.llm_factories import a1c_series, mixed_record
 
@@ -42,6 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
+    import litellm  # after clinvault: its offline defaults (no cost-map download) come first
+
     messages = build_messages("How has her HbA1c changed?", [*a1c_series(12), *mixed_record()])
     with (
         tempfile.TemporaryDirectory(prefix="clinvault-bench-gw-") as folder,
@@ -66,11 +69,17 @@ def main() -> None:
         client = LiteLLMClient(settings.llm, guard=EgressGuard(), environ={KEY_ENV: "k"})
         audit = AuditLog.open(settings)
 
+        parts: dict[str, list[float]] = {"client call": [], "audit append": []}
+
         def gateway() -> None:
+            started = time.perf_counter()
             result = client.complete(messages, deny_values=DENY)
+            called = time.perf_counter()
             trace = AskTrace(audit.new_response_id(), "bench", "TREAT", None, "q")
             trace.record_llm(result)
             audit.append(trace.event("answered", "grounded"))
+            parts["client call"].append((called - started) * 1000)
+            parts["audit append"].append((time.perf_counter() - called) * 1000)
 
         def direct() -> None:
             litellm.completion(
@@ -103,6 +112,9 @@ def main() -> None:
         print(f"{name:<10}{percentile(values, 0.5):>10.2f}{percentile(values, 0.95):>10.2f}")
     g95, d95 = percentile(timings["gateway"], 0.95), percentile(timings["direct"], 0.95)
     g50, d50 = percentile(timings["gateway"], 0.5), percentile(timings["direct"], 0.5)
+    for name, values in parts.items():
+        kept = values[20:]  # the warm-up calls are not counted
+        print(f"  {name:<12}{percentile(kept, 0.5):>8.2f}{percentile(kept, 0.95):>10.2f}")
     print(f"added at p50: {g50 - d50:.2f} ms; added at p95: {g95 - d95:.2f} ms")
     print(f"ratio gateway/direct: p50 {g50 / d50:.3f}, p95 {g95 / d95:.3f}")
     print(
