@@ -26,15 +26,23 @@ from clinvault.index.base import Embedder
 
 @dataclass
 class StageTimes:
-    """Seconds per stage over one ingest (``embed`` is the embedder's own compute time, on
-    its thread; the others are wall time on the pipeline's thread)."""
+    """Seconds per stage over one ingest. ``read`` (files read, validated, references
+    linked), ``prepare`` (per patient up to the gate, ``detect`` included) and ``write``
+    are wall time on the pipeline's thread; ``validate`` and ``detect`` are the seconds the
+    validator and the PHI detector computed, summed over the worker processes when there
+    are any (``scrub``: the pipeline's side of the note scrub then, waits included);
+    ``embed`` is the embedder's compute time on its thread; ``wall`` the whole run."""
 
     read: float = 0.0
+    validate: float = 0.0
     prepare: float = 0.0
     detect: float = 0.0
+    scrub: float = 0.0
     embed: float = 0.0
     write: float = 0.0
+    wall: float = 0.0
     embed_calls: int = 0
+    chunks_embedded: int = 0
 
     @contextmanager
     def timing(self, stage: str) -> Iterator[None]:
@@ -84,4 +92,5 @@ class GroupEmbedder:
         vectors = self.embedder.embed_documents(texts)
         self.times.embed += time.perf_counter() - started
         self.times.embed_calls += 1
+        self.times.chunks_embedded += len(texts)
         return vectors

@@ -1,15 +1,21 @@
 """Ingestion: FHIR files -> validated resources -> vault (encrypted) -> pseudonymized chunks
 -> leak gate -> embeddings -> index.
 
-Each patient is one unit of work: its vault writes and index writes happen inside one vault
-transaction, so a failure leaves neither half-written. Re-ingesting unchanged resources
-writes nothing; a changed resource replaces its old chunks.
+Patients are ingested in groups (``settings.ingest.group_patients``): a group's vault writes
+and index upserts happen inside one vault transaction (the index flushed before the commit),
+so a failure or a kill leaves every earlier group complete and nothing of the group in flight
+but, possibly, index points with the same deterministic ids a rerun overwrites. Re-ingesting
+unchanged resources writes nothing (content hash); a changed resource replaces its old
+chunks. With a :class:`~clinvault.ingest.workers.WorkerPool` validation and PHI detection run
+in worker processes (no keys there); embedding runs on a thread (:mod:`.parallel`); see
+``docs/scaling.md``.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,9 +29,10 @@ from clinvault.fhir.sources import (
     Reader,
     SkippedEntry,
     SkippedFile,
+    SourceItem,
     SourceResource,
+    iter_sources,
 )
-from clinvault.fhir.validate import validate
 from clinvault.index.base import Embedder, VectorIndex
 from clinvault.ingest import stages
 from clinvault.ingest.chunker import Chunker
@@ -35,8 +42,9 @@ from clinvault.ingest.note_scrubber import NoteScrubber
 from clinvault.ingest.parallel import GroupEmbedder, StageTimes
 from clinvault.ingest.prior import VaultPriorRecords
 from clinvault.ingest.report import IngestReport, Outcome, Problem
-from clinvault.ingest.run_patients import RunPatients, read_in_two_passes
+from clinvault.ingest.run_patients import DeferredReader, RunPatients
 from clinvault.ingest.stages import Changes, PatientBatch
+from clinvault.ingest.workers import PoolDetector, Verdict, WorkerPool, validated
 from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
 from clinvault.model import Chunk
@@ -46,6 +54,12 @@ from clinvault.vault.client import Stored
 
 
 class Progress(Protocol):
+    """Where an ingest reports how far it is, in resources: ``stage`` names what it does now
+    (``reading``, then ``ingesting``, ``merging``, ``indexing``); while reading the total is
+    unknown and ``advance`` counts resources read; ``start`` then sets the total of the
+    stages after reading and starts the count again."""
+
+    def stage(self, name: str) -> None: ...
     def start(self, total: int) -> None: ...
     def advance(self, n: int = 1) -> None: ...
 
@@ -55,6 +69,9 @@ class CareTeamSink(Protocol):
 
 
 class _NoProgress:
+    def stage(self, name: str) -> None:
+        return None
+
     def start(self, total: int) -> None:
         return None
 
@@ -75,51 +92,93 @@ class IngestPipeline:
     Whatever it misses of a known identifier, the leak gate (always run) refuses."""
     readers: Mapping[str, Reader] | None = None
     """Format name -> reader replacing the configured one (the MLLP feed reads from memory)."""
-    group_patients: int = 32
-    """Patients per vault transaction (and index flush): see :meth:`_ingest_group`."""
+    group_patients: int | None = None
+    """Patients per vault transaction (and index flush): see :meth:`_ingest_group`.
+    ``None``: ``settings.ingest.group_patients``."""
     embed_batch_chunks: int = 512
     """Chunk texts per embedder call, across patients (the embedder batches inside it)."""
+    pool: WorkerPool | None = None
+    """Worker processes for validation (and, when ``notes`` scrubs with the pool's
+    :class:`~clinvault.ingest.workers.PoolDetector`, PHI detection); ``None``: in process."""
     times: StageTimes = field(default_factory=StageTimes)
     """Seconds per stage of the last :meth:`run`."""
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
-        if self.group_patients < 1:
+        started = time.perf_counter()
+        self.times = StageTimes()
+        try:
+            return self._run(paths)
+        finally:
+            self.times.wall = time.perf_counter() - started
+
+    def _run(self, paths: Sequence[Path]) -> IngestReport:
+        group_size = (
+            self.settings.ingest.group_patients
+            if self.group_patients is None
+            else self.group_patients
+        )
+        if group_size < 1:
             raise ValueError("group_patients must be at least 1")
         report = IngestReport()
-        self.times = StageTimes()
+        self.progress.stage("reading")
         with self.times.timing("read"):
             items, linkage = self._read(paths, report)
         by_patient: dict[str, list[SourceResource]] = defaultdict(list)
         shared: dict[str, SourceResource] = {}
+        self.progress.start(len(items))  # resources, so the bar shows resources/s
+        self.progress.stage("ingesting")
+        done = 0
         for item in items:
             link = linkage.links[item.where]
             if link.problem is not None:
                 self._reject(report, item.where, link.resource_type, link.problem, item.resource)
+                done += 1
             elif link.patient is None:
                 if link.key:
                     shared[link.key] = item
+                else:
+                    done += 1  # a shared resource without id: nothing to store
             else:
                 by_patient[link.patient].append(item)
         kept, merges = split_merges(by_patient)  # A40: the merged-away patient is not kept
-        self.progress.start(len(items))  # resources, so the bar shows resources/s
+        self.progress.advance(done)
         if shared:
             self._store_shared(shared, linkage, report)
             self.progress.advance(len(shared))
+            done += len(shared)
         patients = sorted(kept)
+        groups = [patients[n : n + group_size] for n in range(0, len(patients), group_size)]
+        detector = self.notes.detector if isinstance(self.notes.detector, PoolDetector) else None
+        ahead: deque[list[PatientBatch]] = deque()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as executor:
-            for start in range(0, len(patients), self.group_patients):
-                batches = [
-                    _batch(p, kept[p], shared, linkage)
-                    for p in patients[start : start + self.group_patients]
-                ]
+            for number in range(len(groups)):
+                # the next group's notes go to the workers while this group is written
+                lookahead = number + 1 if detector is not None else number
+                for upcoming in range(number + len(ahead), min(lookahead + 1, len(groups))):
+                    upcoming_batches = [
+                        _batch(p, kept[p], shared, linkage) for p in groups[upcoming]
+                    ]
+                    if detector is not None:
+                        self._prefetch(detector, upcoming_batches)
+                    ahead.append(upcoming_batches)
+                batches = ahead.popleft()
                 for patient_ref in self._ingest_group(batches, report, executor):
                     if self.care_team is not None and patient_ref in linkage.care_team:
                         self.care_team.record_care_team(patient_ref, linkage.care_team[patient_ref])
-                self.progress.advance(sum(len(b.resources) for b in batches))
+                group_resources = sum(len(b.resources) for b in batches)
+                self.progress.advance(group_resources)
+                done += group_resources
+        if merges:
+            self.progress.stage("merging")
         for merged_ref, (survivor_ref, rest) in sorted(merges.items()):
             self._merge(merged_ref, survivor_ref, rest, linkage, report)
             self.progress.advance(len(rest))
+            done += len(rest)
+        self.progress.advance(len(items) - done)  # merged-away Patients: not stored
+        if detector is not None:
+            self.times.detect = detector.seconds
         if report.chunks_indexed >= self.settings.ingest.optimize_after_chunks:
+            self.progress.stage("indexing")
             self.index.optimize()  # build the HNSW graph once for a bulk load
         return report
 
@@ -128,6 +187,9 @@ class IngestPipeline:
     def _read(
         self, paths: Sequence[Path], report: IngestReport
     ) -> tuple[list[SourceResource], Linkage]:
+        """Read every input, validate each resource once (on the worker processes when there
+        is a pool), link references. Native FHIR files first, then the legacy files, which
+        look their patients up among the FHIR Patients of the run (:mod:`.run_patients`)."""
         refs = ReferenceIndex(prior=VaultPriorRecords(self.vault))
         items: list[SourceResource] = []
         run_patients = RunPatients(self.vault)  # same-run FHIR Patients match legacy MRNs
@@ -135,7 +197,8 @@ class IngestPipeline:
             **legacy_readers(self.settings, run_patients),
             **ccda_readers(self.settings, run_patients),
         }
-        for item, legacy in read_in_two_passes(list(paths), readers):
+
+        def take(item: SourceItem, verdict: Verdict | None, legacy: bool) -> None:
             if isinstance(item, SkippedFile):
                 report.skipped_files.append((str(item.path), item.reason))
             elif isinstance(item, SkippedEntry):
@@ -144,16 +207,26 @@ class IngestPipeline:
                 report.rejected.append(Problem(item.where, "-", item.message))
             else:
                 report.resources_seen += 1
-                rejected = validate(item.resource, item.where)
-                if rejected is not None:
+                self.progress.advance()
+                if verdict is not None:
                     self._reject(
-                        report, item.where, rejected.resource_type, str(rejected), item.resource
+                        report, item.where, verdict.resource_type, verdict.message, item.resource
                     )
-                    continue
+                    return
                 refs.add(item)
                 items.append(item)
                 if not legacy:
                     run_patients.add(item.resource)
+
+        deferred: list[Path] = []  # legacy files, read once every FHIR file is in
+        stand_in = DeferredReader(deferred)
+        native = iter_sources(list(paths), readers={name: stand_in for name in readers})
+        for item, verdict in validated(native, self.pool, self.times):
+            take(item, verdict, False)
+        if deferred:
+            legacy = iter_sources(deferred, readers=readers)
+            for item, verdict in validated(legacy, self.pool, self.times):
+                take(item, verdict, True)
         return items, refs.link()
 
     def _reject(
@@ -226,6 +299,16 @@ class IngestPipeline:
             session.flush()
 
     # -- a group of patients -------------------------------------------------------------------
+
+    def _prefetch(self, detector: PoolDetector, batches: Sequence[PatientBatch]) -> None:
+        """Send the notes each patient's scrub will ask for (those of its new or changed
+        indexed resources) to the workers, one job per patient."""
+        unindexed = set(self.settings.ingest.unindexed_types)
+        for batch in batches:
+            changes = stages.detect_changes(batch, self.vault.stored(batch.keyed()))
+            if changes:
+                positions = stages.to_chunk(batch, changes, unindexed)
+                detector.prefetch(stages.note_texts_at(batch, positions))
 
     def _ingest_group(
         self, batches: Sequence[PatientBatch], report: IngestReport, executor: ThreadPoolExecutor
@@ -394,7 +477,9 @@ class IngestPipeline:
         resources whose notes the detector failed on (key -> reason): they get no chunk."""
         pseudo = self._index_form(session, batch)
         positions = stages.to_chunk(batch, changes, set(self.settings.ingest.unindexed_types))
-        with self.times.timing("detect"):
+        # in process the detector runs inside the scrub; with workers it ran ahead of it
+        stage = "scrub" if isinstance(self.notes.detector, PoolDetector) else "detect"
+        with self.times.timing(stage):
             notes, unscrubbed = stages.scrub_notes_or_refuse(session, self.notes, batch, positions)
         positions = [n for n in positions if batch.resources[n][0] not in unscrubbed]
         chunker = Chunker(

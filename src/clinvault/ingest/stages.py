@@ -167,11 +167,17 @@ def scrub_notes(
         for note in note_texts(batch.resources[n][1])
     ]
     patient_notes = scrubber.for_patient(r for _, r in batch.resources)
-    scrubbed = patient_notes.scrub_all(session, [note.text for _, note in notes])
+    scrubbed = patient_notes.scrub_all(session, note_texts_at(batch, positions))
     out: NoteParts = defaultdict(list)
     for (key, note), text in zip(notes, scrubbed, strict=True):
         out[key].append((note.part, text))
     return dict(out)
+
+
+def note_texts_at(batch: PatientBatch, positions: Sequence[int]) -> list[str]:
+    """The note texts :func:`scrub_notes` gives the detector for ``positions``, in order
+    (what a pipeline with worker processes sends them ahead)."""
+    return [note.text for n in positions for note in note_texts(batch.resources[n][1])]
 
 
 def scrub_notes_or_refuse(
