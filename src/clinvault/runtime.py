@@ -293,8 +293,9 @@ class Runtime:
         pipeline: type[IngestPipeline] = IngestPipeline,
     ) -> IngestPipeline:
         """The ingestion pipeline over the runtime's vault, index and access store.
-        ``notes`` (a note scrubber instead of the one over the configured detector) and
-        ``pipeline`` are for the evaluation's privacy ablation only."""
+        ``notes``: a note scrubber instead of the one over the configured detector (the
+        CLI's worker-process detector, the Ray span table, the evaluation's privacy
+        ablation); ``pipeline``: for the ablation only."""
         return pipeline(
             settings=self.settings,
             vault=self.vault,
