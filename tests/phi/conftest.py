@@ -10,4 +10,4 @@ from clinvault.settings import PhiSettings
 
 @pytest.fixture(scope="session")
 def detector() -> PhiDetector:
-    return build_detector(PhiSettings())
+    return build_detector(PhiSettings(backend="presidio"))

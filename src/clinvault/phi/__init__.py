@@ -1,9 +1,10 @@
 """Free-text PHI detection: names, dates, contacts, addresses, identifiers in notes.
 
 Use :func:`build_detector` with ``settings.phi``; the implementation is chosen by
-``settings.phi.backend`` through :data:`DETECTORS`: ``presidio`` (presidio + spaCy + the
-clinical recognizers) or ``ensemble`` (that detector and the nursing-note rules, combined by
-a declared policy with precision rescue, :mod:`clinvault.phi.ensemble`). Detectors return
+``settings.phi.backend`` through :data:`DETECTORS`: ``ensemble`` (the default: the presidio
+detector and the nursing-note rules, combined by a declared policy with precision rescue,
+:mod:`clinvault.phi.ensemble`) or ``presidio`` (presidio + spaCy + the clinical recognizers
+alone). See ``docs/phi.md``. Detectors return
 :class:`~clinvault.phi.base.Span` lists; :func:`~clinvault.phi.pseudonymize.pseudonymize`
 turns them into vault tokens and shifted dates.
 """
