@@ -90,11 +90,24 @@ def local_ray(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv(CRASH_ENV, str(crashes))  # inherited by the workers Ray starts
     if ray.is_initialized():
         ray.shutdown()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    _start_ray()
     try:
         yield crashes
     finally:
         ray.shutdown()
+
+
+def _start_ray(attempts: int = 3) -> None:
+    """``ray.init(num_cpus=2)``. Ray gives its raylet a fixed 30 s to register, which a
+    loaded 2-core machine can miss: then the half-started node is shut down and started again."""
+    for attempt in range(attempts):
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            return
+        except Exception as exc:  # ray raises a bare Exception for this
+            ray.shutdown()
+            if "timed out during startup" not in str(exc) or attempt == attempts - 1:
+                raise
 
 
 def _settings(base: Settings, home: Path, vault_url: str) -> Settings:
@@ -162,6 +175,12 @@ def test_ray_engine_matches_the_local_engine_through_worker_crashes(
 ) -> None:
     local = _settings(settings, tmp_path / "local", schemas["local"])
     remote = _settings(settings, tmp_path / "ray", schemas["ray"])
+
+    too_big = remote.ingest.ray.model_copy(update={"num_workers": 4, "actor_cpus": 1.0})
+    with pytest.raises(ConfigError, match=r"has 2 CPUs; ingest\.ray asks for 5"):
+        RayCluster.open(
+            remote.model_copy(update={"ingest": remote.ingest.model_copy(update={"ray": too_big})})
+        )
 
     local_report = _ingest_local(local, cohort)
     cluster = RayCluster.open(remote)

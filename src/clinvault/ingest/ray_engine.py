@@ -126,16 +126,30 @@ class RayCluster:
         """Connect (or start a local Ray when ``ingest.ray.address`` is unset; a Ray the
         caller already initialized is used as it is) and start the actors."""
         config = settings.ingest.ray
+        needed = (config.num_workers + config.embed_actors) * config.actor_cpus
         started = False
+        tls = tls_environment(config)
+        if ray.is_initialized() and tls and os.environ.get("RAY_USE_TLS") != "1":
+            raise ConfigError("ingest.ray.tls_* are set but Ray was started without TLS")
         if not ray.is_initialized():
-            os.environ.update(tls_environment(config))  # read by ray.init and its processes
+            os.environ.update(tls)  # read by ray.init and the processes it starts
             ray.init(
                 address=config.address,
+                # a local Ray offers every actor its CPUs (logical: they share the real cores)
+                num_cpus=None if config.address else max(os.cpu_count() or 1, math.ceil(needed)),
                 include_dashboard=False,
                 log_to_driver=False,  # worker output stays on its node (it holds no PHI)
                 configure_logging=False,
             )
             started = True
+        available = float(ray.cluster_resources().get("CPU", 0.0))  # type: ignore[no-untyped-call]
+        if needed > available:
+            if started:
+                ray.shutdown()
+            raise ConfigError(
+                f"the Ray cluster has {available:g} CPUs; ingest.ray asks for {needed:g} "
+                "((num_workers + embed_actors) x actor_cpus): lower them or add nodes"
+            )
         options = {
             "num_cpus": config.actor_cpus,
             "max_restarts": config.max_retries,
