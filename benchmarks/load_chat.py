@@ -5,9 +5,14 @@
 Builds a synthetic cohort in a temporary home (hashing embedder), registers a clinician
 with grants on every patient, starts the server in a second process on a free loopback port,
 then runs asyncio httpx clients: each conversation asks a rotating question about its
-patient, continuing its conversation id. Reports throughput, latency percentiles, errors,
-and whether the audit log holds exactly one ``ask`` record per request. Exits 1 on any
-error or audit mismatch. Traffic goes to 127.0.0.1 only; the loop stops at the deadline.
+patient, continuing its conversation id. Reports throughput, latency percentiles of the
+answered requests, clean refusals (429/503 carrying ``Retry-After``: the conversation waits
+that long, then asks again), errors (anything else: a 500, a refusal without
+``Retry-After``, a transport error), and whether the audit log holds exactly one ``ask``
+record per answered request. Exits 1 on any error or audit mismatch. Traffic goes to
+127.0.0.1 only; the loop stops at the deadline.
+
+    .venv/bin/python benchmarks/load_chat.py --concurrency 200 --duration 30 --max-in-flight 16
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ async def conversation(
     deadline: float,
     latencies: list[float],
     errors: list[str],
+    shed: list[int],
     offset: int,
 ) -> None:
     conversation_id = None
@@ -108,19 +114,25 @@ async def conversation(
         except httpx.HTTPError as exc:
             errors.append(type(exc).__name__)
             continue
-        latencies.append(time.perf_counter() - started)
+        if response.status_code in (429, 503) and "retry-after" in response.headers:
+            shed.append(response.status_code)
+            pause = min(float(response.headers["retry-after"]), deadline - time.monotonic())
+            await asyncio.sleep(max(0.0, pause))
+            continue
         if response.status_code != 200:
             errors.append(str(response.status_code))
             continue
+        latencies.append(time.perf_counter() - started)
         conversation_id = response.json()["conversation_id"]
         turn += 1
 
 
 async def drive(
     base_url: str, token: str, patients: list[str], concurrency: int, duration: float
-) -> tuple[list[float], list[str], float]:
+) -> tuple[list[float], list[str], list[int], float]:
     latencies: list[float] = []
     errors: list[str] = []
+    shed: list[int] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
@@ -130,12 +142,14 @@ async def drive(
         deadline = started + duration
         await asyncio.gather(
             *(
-                conversation(client, patients[i % len(patients)], deadline, latencies, errors, i)
+                conversation(
+                    client, patients[i % len(patients)], deadline, latencies, errors, shed, i
+                )
                 for i in range(concurrency)
             )
         )
         elapsed = time.monotonic() - started
-    return latencies, errors, elapsed
+    return latencies, errors, shed, elapsed
 
 
 def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -157,6 +171,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--patients", type=int, default=10)
+    parser.add_argument("--max-in-flight", type=int, help="api.max_in_flight of the server")
+    parser.add_argument("--overload-wait", type=float, help="api.overload_wait_s of the server")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="clinvault-load-") as tmp:
         home = Path(tmp) / "home"
@@ -167,6 +183,10 @@ def main() -> int:
             CLINVAULT_API__RATE_LIMIT_PER_MINUTE="100000000",
             CLINVAULT_API__CLIENT_RATE_LIMIT_PER_MINUTE="100000000",  # one loopback client
         )
+        if args.max_in_flight is not None:
+            env["CLINVAULT_API__MAX_IN_FLIGHT"] = str(args.max_in_flight)
+        if args.overload_wait is not None:
+            env["CLINVAULT_API__OVERLOAD_WAIT_S"] = str(args.overload_wait)
         home.mkdir(mode=0o700)  # serve refuses a home others may read
         patients = prepare(home, args.patients, env)
         token = subprocess.run(
@@ -197,7 +217,7 @@ def main() -> int:
         )
         try:
             wait_ready(base_url, server)
-            latencies, errors, elapsed = asyncio.run(
+            latencies, errors, shed, elapsed = asyncio.run(
                 drive(base_url, token, patients, args.concurrency, args.duration)
             )
         finally:
@@ -210,6 +230,7 @@ def main() -> int:
         "concurrency": args.concurrency,
         "duration_s": round(elapsed, 1),
         "requests": requests,
+        "shed_with_retry_after": {str(code): shed.count(code) for code in sorted(set(shed))},
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
         "throughput_rps": round(requests / elapsed, 2),
