@@ -248,6 +248,9 @@ def test_discovery_and_a_jwks_url_together_are_a_config_error(provider: Provider
     settings = _settings(provider, jwks_url=f"{provider.url}/jwks")
     with pytest.raises(ConfigError, match="not both"):
         key_resolver_for(settings)
+    shorter = _settings(provider, jwks_max_age_s=REFRESH_INTERVAL_S / 2)
+    with pytest.raises(ConfigError, match="jwks_max_age_s"):
+        key_resolver_for(shorter)
 
 
 def test_the_api_accepts_the_issuers_tokens_and_audits_an_unknown_key_id(

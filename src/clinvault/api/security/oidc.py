@@ -58,6 +58,11 @@ class JwksKeySource:
             raise ConfigError("auth: the JWKS key source needs auth.discovery_url or auth.jwks_url")
         if settings.discovery_url is not None and settings.jwks_url is not None:
             raise ConfigError("auth: set auth.discovery_url or auth.jwks_url, not both")
+        if settings.jwks_max_age_s < settings.jwks_refresh_min_interval_s:
+            raise ConfigError(
+                "auth.jwks_max_age_s must be at least auth.jwks_refresh_min_interval_s "
+                "(a set could otherwise expire before it may be refetched)"
+            )
         self._settings = settings
         self._clock = clock
         self._lock = threading.Lock()
