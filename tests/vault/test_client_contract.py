@@ -233,6 +233,12 @@ def test_source_records(client: VaultClient) -> None:
     shown = json.dumps(client.pseudonymize_resource(token, OBSERVATION))
     assert "Okafor" not in shown
     assert "obs-1" not in shown
+    pseudonymized = client.pseudonymized_record(res.lower())
+    assert pseudonymized is not None
+    assert (pseudonymized.patient_token, pseudonymized.resource_type) == (token, "Observation")
+    assert pseudonymized.reference == res
+    assert pseudonymized.resource == client.pseudonymize_resource(token, OBSERVATION)
+    assert client.pseudonymized_record("RES-0000000000000000") is None
 
 
 def test_shared_scope_is_its_own_scope(client: VaultClient) -> None:

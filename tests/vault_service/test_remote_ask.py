@@ -15,6 +15,7 @@ subprocess with mutual TLS, and asked through a runtime whose ``vault.url`` is t
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -132,9 +133,22 @@ def test_the_vault_refuses_an_unauthorized_principal_even_if_the_api_side_asks(
         for call in plain:
             with pytest.raises(VaultError, match="may not read patient data"):
                 call()
+        # an original resource, likewise: only for a person the vault authorizes
+        patient_resource = api.resource_token(granted)
+        outsider = RevealRequest("RSP-" + "CD" * 16, OUTSIDER, "clinician", "TREAT")
+        with pytest.raises(AccessDenied):
+            api.reveal_record(patient_resource, request=outsider)
+        shown = api.pseudonymized_record(patient_resource)
+        assert shown is not None
+        assert shown.resource["resourceType"] == "Patient"
+        assert not any(value in json.dumps(shown.resource) for value in split.needles())
         # the granted clinician is served, for the granted patient
         allowed = RevealRequest(RESPONSE_ID, CLINICIAN, "clinician", "TREAT")
         assert api.reveal(token, [text], request=allowed).audit_ref is not None
+        original = api.reveal_record(patient_resource, request=allowed)
+        assert original is not None
+        assert original.reference == granted
+        assert any(value in json.dumps(original.resource) for value in split.needles())
     vault_records = _records(split.vault_side_settings())
     refused_reasons = {
         (r.principal, r.reason, r.related_response_id)
@@ -143,6 +157,7 @@ def test_the_vault_refuses_an_unauthorized_principal_even_if_the_api_side_asks(
     }
     for n, (principal, _role, _purpose, _patient, reason) in enumerate(cases):
         assert (principal, reason, f"RSP-{n:032X}") in refused_reasons
+    assert (OUTSIDER, "reidentify-no-relationship", "RSP-" + "CD" * 16) in refused_reasons
     plain_refusals = [r for r in vault_records if r.reason == "plain-reveal-refused"]
     assert len(plain_refusals) >= len(plain)
     assert all(r.principal == "api" and r.outcome == "refused" for r in plain_refusals)

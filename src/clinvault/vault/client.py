@@ -170,6 +170,15 @@ class VaultClient(Protocol):
     ) -> dict[str, Any]:
         """A resource as the index and a researcher see it."""
 
+    def pseudonymized_record(self, resource_token: str) -> SourceRecord | None:
+        """The resource behind a ``RES-…`` token as a researcher sees it (its ``reference``
+        is the resource token, not ``Type/id``), or ``None`` if unknown: nothing real leaves
+        the vault, so a vault service serves it to any caller."""
+
+    def reveal_record(self, resource_token: str, *, request: RevealRequest) -> SourceRecord | None:
+        """The original behind a ``RES-…`` token for the person ``request`` names (a vault
+        service authorizes and audits that first, as for :meth:`reveal`), or ``None``."""
+
     # -- free text --------------------------------------------------------------------------
 
     def scan(self, patient_token: str, text: str) -> str:

@@ -346,6 +346,17 @@ class Vault:
     ) -> dict[str, Any]:
         return self.context_for_token(patient_token).pseudonymize(resource)
 
+    def pseudonymized_record(self, resource_tok: str) -> SourceRecord | None:
+        record = self.source_record(resource_tok)
+        if record is None:
+            return None
+        shown = self.pseudonymize_resource(record.patient_token, record.resource)
+        return SourceRecord(record.patient_token, record.resource_type, resource_tok.upper(), shown)
+
+    def reveal_record(self, resource_tok: str, *, request: RevealRequest) -> SourceRecord | None:
+        """In process the caller authorized ``request`` already (and audited it)."""
+        return self.source_record(resource_tok)
+
     # -- quarantine ---------------------------------------------------------------------------
 
     def quarantine(self, where: str, resource_type: str, message: str, resource: Any) -> None:

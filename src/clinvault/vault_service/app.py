@@ -331,7 +331,7 @@ def create_app(state: ServiceState) -> FastAPI:
         )
 
     def gated(caller: str, method: str, args: dict[str, Any]) -> Any:
-        patient = str(args["patient_token"])
+        patient = str(args.get("patient_token"))
         if method == "consent_denials":
             return state.run(caller, None, lambda _tx: consent_denials(state.vault, patient))
         if method == "screen_prompt":
@@ -339,11 +339,24 @@ def create_app(state: ServiceState) -> FastAPI:
             return state.run(
                 caller, None, lambda _tx: screen_prompt(state.vault, patient, messages)
             )
+        asked = wire.reveal_request(args["request"])
+        gate = state.gate
+        if method == "reveal_record":
+            resource = str(args["resource_token"])
+
+            def record(_tx: Transaction | None) -> Any:
+                found = state.vault.source_record(resource)
+                if found is None:
+                    return None
+                if gate is None:
+                    raise _Forbidden("this vault service cannot authorize re-identification")
+                gate.authorize(caller, found.patient_token, asked)
+                return wire.encode("source_record", found)
+
+            return state.run(caller, None, record)
         texts = args["texts"]
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise TypeError("texts must be a list of strings")
-        asked = wire.reveal_request(args["request"])
-        gate = state.gate
 
         def revealed(_tx: Transaction | None) -> dict[str, Any]:
             if gate is None:

@@ -177,6 +177,22 @@ class RemoteVaultClient:
         )
         return result
 
+    def pseudonymized_record(self, resource_token: str) -> SourceRecord | None:
+        result: SourceRecord | None = self._call(
+            "pseudonymized_record", resource_token=resource_token
+        )
+        return result
+
+    def reveal_record(self, resource_token: str, *, request: RevealRequest) -> SourceRecord | None:
+        """The original for the person ``request`` names: the service authorizes and audits
+        it first (``AccessDenied`` when refused)."""
+        result = self._post(
+            "/v1/call/reveal_record",
+            {"resource_token": resource_token, "request": wire.request_body(request)},
+        )
+        record: SourceRecord | None = wire.decode("source_record", result)
+        return record
+
     # -- free text -----------------------------------------------------------------------------
 
     def scan(self, patient_token: str, text: str) -> str:

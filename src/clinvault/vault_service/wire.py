@@ -31,6 +31,7 @@ CLIENT_METHODS: frozenset[str] = frozenset(
         "source_record",
         "source_reference",
         "pseudonymize_resource",
+        "pseudonymized_record",
         "scan",
         "tokenize",
         "shift_date_text",
@@ -64,6 +65,8 @@ SESSION_METHODS: frozenset[str] = frozenset(
 RETURNS: Mapping[str, str] = {
     "known_values": "known_values",
     "source_record": "source_record",
+    "pseudonymized_record": "source_record",
+    "reveal_record": "source_record",
     "source_reference": "pair",
     "stored": "stored",
 }
@@ -82,9 +85,12 @@ REVEALING: frozenset[str] = frozenset(
 )
 """Calls that hand out real patient data: each is audited in the vault's own chain."""
 
-SERVICE_METHODS: frozenset[str] = frozenset({"reveal", "consent_denials", "screen_prompt"})
+SERVICE_METHODS: frozenset[str] = frozenset(
+    {"reveal", "reveal_record", "consent_denials", "screen_prompt"}
+)
 """Served by the vault service itself (:mod:`clinvault.vault_service.checks`), outside
-transactions: ``reveal`` (re-identify for a person, authorized and audited by the vault),
+transactions: ``reveal`` and ``reveal_record`` (re-identified text or an original resource
+for a person, authorized and audited by the vault),
 ``consent_denials`` and ``screen_prompt`` (what the API needs instead of real values)."""
 
 TRANSACTION_HEADER = "X-Vault-Transaction"
