@@ -89,13 +89,19 @@ VAULT_LOG=$DIR/vault-service.log
 (CLINVAULT_HOME=$VAULT_HOME exec "$CLINVAULT" vault serve --port "$PORT" --allow api --allow ingest \
   >"$VAULT_LOG" 2>&1) &
 VAULT_PID=$!
-stop_vault() {
+stop_vault() {  # SIGTERM: uvicorn shuts down gracefully, then re-raises it (exit status 143)
   if kill -0 "$VAULT_PID" 2>/dev/null; then
     kill -TERM "$VAULT_PID"
     status=0
     wait "$VAULT_PID" || status=$?
-    echo "vault service (pid $VAULT_PID) stopped, exit status $status"
-    return "$status"
+    if { [ "$status" = 0 ] || [ "$status" = 143 ]; } \
+        && grep -q "Finished server process \[$VAULT_PID\]" "$VAULT_LOG"; then
+      echo "vault service (pid $VAULT_PID) stopped cleanly (graceful shutdown, exit status $status)"
+    else
+      echo "vault service (pid $VAULT_PID) did not stop cleanly (exit status $status); its log:" >&2
+      tail -20 "$VAULT_LOG" >&2
+      return 1
+    fi
   fi
 }
 trap 'stop_vault >/dev/null 2>&1 || true' EXIT
