@@ -4,7 +4,9 @@ Clinicians see the patients they hold a grant for or whose care team they are on
 names and references; researchers see every patient, as tokens only; auditors see none.
 The vault's shared scope (Practitioners, Organizations: resources of no patient) has a
 token like a patient's, and is never listed as one. Reading names opens each patient's
-sealed Patient resource.
+sealed Patient resource through ``VaultClient.reveal_record`` for the listing's response id
+(a vault service authorizes each one for the clinician and audits it; a patient it refuses,
+for example under a Consent denying all use, is listed without a name).
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from typing import Any
 
 from clinvault.access import AccessStore, Principal, Role
 from clinvault.api.schemas import PatientOut
+from clinvault.errors import AccessDenied
 from clinvault.vault import SHARED_SCOPE
-from clinvault.vault.client import VaultClient
+from clinvault.vault.client import RevealRequest, VaultClient
+
+LISTING_PURPOSE = "TREAT"
+"""The purpose a clinician's own patient list is read for."""
 
 
 def listed_patients(
-    vault: VaultClient, store: AccessStore, principal: Principal
+    vault: VaultClient, store: AccessStore, principal: Principal, response_id: str
 ) -> list[PatientOut]:
+    """``response_id``: the listing's audit record, named in each re-identification."""
     if principal.role == Role.RESEARCHER:
         return [
             PatientOut(patient_token=token, reference=None, name=None, relationship=None)
@@ -31,7 +38,8 @@ def listed_patients(
         relationship = _relationship(store, principal, reference)
         if relationship is None:
             continue
-        patient = _patient_resource(vault, reference)
+        request = RevealRequest(response_id, principal.name, principal.role.value, LISTING_PURPOSE)
+        patient = _patient_resource(vault, reference, request)
         out.append(
             PatientOut(
                 patient_token=token,
@@ -69,8 +77,11 @@ def _relationship(store: AccessStore, principal: Principal, reference: str) -> s
     return None
 
 
-def _patient_resource(vault: VaultClient, reference: str) -> dict[str, Any]:
-    record = vault.source_record(vault.resource_token(reference))
+def _patient_resource(vault: VaultClient, reference: str, request: RevealRequest) -> dict[str, Any]:
+    try:
+        record = vault.reveal_record(vault.resource_token(reference), request=request)
+    except AccessDenied:
+        return {}
     return {} if record is None else record.resource
 
 

@@ -15,6 +15,7 @@ from clinvault.api.patient_directory import listed_patients
 from clinvault.api.routes.chat import DENIALS, BreakGlass
 from clinvault.api.schemas import PURPOSE, PatientsResponse, optional_string
 from clinvault.audit import AuditEvent
+from clinvault.vault.client import RevealRequest
 
 router = APIRouter(prefix="/v1/patients", tags=["patients"])
 
@@ -26,8 +27,9 @@ async def patients(caller: Caller, state: State, denials: Denials) -> PatientsRe
             FORBIDDEN, "role-not-permitted", principal=caller.name, role=caller.role
         )
     services = state.services
+    response_id = services.audit.new_response_id()
     listed = await run_in_threadpool(
-        listed_patients, services.vault, services.access_store, caller.principal
+        listed_patients, services.vault, services.access_store, caller.principal, response_id
     )
     services.audit.append(
         AuditEvent(
@@ -36,6 +38,7 @@ async def patients(caller: Caller, state: State, denials: Denials) -> PatientsRe
             role=caller.role,
             outcome="allowed",
             reason="patients-listed",
+            response_id=response_id,
         )
     )
     return PatientsResponse(patients=listed, pseudonymous=caller.principal.role != Role.CLINICIAN)
@@ -63,7 +66,7 @@ async def resource(
     if not decision.allowed:
         state.metrics.denials.labels(decision.reason.value).inc()
         raise ApiError(FORBIDDEN, decision.reason.value)
-    record = vault.source_record(resource_token)
+    record = vault.pseudonymized_record(resource_token)  # nothing real yet: checked first
     if record is None or record.patient_token != token:
         raise ApiError(404, "unknown-resource", "no such resource for this patient")
     access = caller.scopes.access_for(reference, chat_flow.launch_patient(state, caller))
@@ -75,11 +78,21 @@ async def resource(
             role=caller.role,
             patient_token=token,
         )
-    shown = (
-        record.resource
-        if decision.reidentify
-        else vault.pseudonymize_resource(token, record.resource)
-    )
+    shown = record.resource
+    if decision.reidentify:
+        if decision.role is None or decision.audit_response_id is None:
+            raise ApiError(FORBIDDEN, "reidentify-not-authorized")
+        request = RevealRequest(
+            decision.audit_response_id,
+            caller.name,
+            decision.role.value,
+            stated,
+            decision.break_glass_reason if decision.break_glass else None,
+        )
+        original = vault.reveal_record(resource_token, request=request)
+        if original is None or original.patient_token != token:
+            raise ApiError(404, "unknown-resource", "no such resource for this patient")
+        shown = original.resource
     return {
         "resource_token": resource_token,
         "resource_type": record.resource_type,
