@@ -35,6 +35,7 @@ from clinvault.runtime import Runtime
 from clinvault.settings import Settings
 from clinvault.synth import SynthConfig, write_cohort
 from tests.conftest import POSTGRES_URL
+from tests.ingest.conftest import truth
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install '.[ray]')")
 
@@ -210,6 +211,17 @@ def test_ray_engine_matches_the_local_engine_through_worker_crashes(
 
     assert again.resources_stored == 0
     assert again.resources_unchanged == local_report.resources_stored
+
+    # no planted PHI value in anything Ray wrote on this node (its logs, task events)
+    logs = Path(ray._private.worker._global_node.get_session_dir_path()) / "logs"
+    written = [f for f in logs.rglob("*") if f.is_file()]
+    assert any(f.name.startswith("raylet") for f in written)
+    planted = {
+        str(p["value"]) for t in truth(cohort) for p in t["phi"] if len(str(p["value"])) >= 5
+    }
+    assert len(planted) > 50
+    blobs = [(f.name, f.read_bytes().lower()) for f in written]
+    assert not [(n, v) for n, blob in blobs for v in planted if v.lower().encode() in blob]
 
 
 def test_a_remote_cluster_without_tls_is_refused(settings: Settings, tmp_path: Path) -> None:
