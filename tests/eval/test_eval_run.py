@@ -16,10 +16,11 @@ from typer.testing import CliRunner
 
 from clinvault.cli.main import app
 from clinvault.clock import seeded_random
-from clinvault.eval.build import build_items, cohort_facts, load_truth
-from clinvault.eval.compare import compare_overall
+from clinvault.eval.build import FAMILIES, build_items, cohort_facts, load_truth
+from clinvault.eval.compare import compare_overall, compare_reports
 from clinvault.eval.dataset import TOKEN_ASKERS, EvalItem
 from clinvault.eval.injection import plant_injection
+from clinvault.eval.negation_notes import plant_negation_note
 from clinvault.eval.report_html import render_html
 from clinvault.eval.report_json import build_report, write_report
 from clinvault.eval.runner import EvalRunner, RunResult
@@ -49,6 +50,8 @@ def cohort() -> Iterator[tuple[Settings, dict[str, dict[str, object]], list[Eval
             data = root / "cohort"
             write_cohort(SynthConfig(patients=PATIENTS, seed=SEED), data)
             plant_injection(sorted(data.glob("*.json"))[0])
+            for bundle in sorted(data.glob("*.json")):
+                plant_negation_note(bundle)
             settings = Settings.load(
                 home=root / "home",
                 index={"embedder": {"backend": "hashing"}, "path": str(root / "home" / "index")},
@@ -89,7 +92,43 @@ def test_dataset_covers_every_set(
         "adversarial-identifiers",
         "adversarial-other-patient",
         "authorization-probe",
+        *FAMILIES,
     } <= categories
+
+
+def test_each_family_is_reported_and_meets_its_target(good: RunResult) -> None:
+    """Issue 17's targets on the offline model: no denied finding reported as present,
+    absence answered right, every family answered and cited within the retrieved items."""
+    families = build_report(good)["families"]
+    assert set(FAMILIES) | {"templates"} == set(families)
+    assert families["negation"]["metrics"]["negated_reported_rate"] == 0.0
+    assert families["absence"]["metrics"]["absence_accuracy"] >= 0.98
+    for name in FAMILIES:
+        metrics = families[name]["metrics"]
+        assert metrics.get("citation_precision", 1.0) == 1.0, name
+        assert (
+            metrics.get("answer_correct", 1.0) >= 0.95 or metrics.get("list_recall", 1.0) >= 0.95
+        ), (name, metrics)
+    html = render_html(build_report(good))
+    assert 'id="families"' in html
+
+
+def test_compare_gates_each_family(good: RunResult, tmp_path: Path) -> None:
+    report = build_report(good)
+    worse = json.loads(json.dumps(report))
+    worse["families"]["negation"]["metrics"]["negated_reported_rate"] = 0.5
+    del worse["families"]["two-part"]
+    regressed = {c.metric for c in compare_reports(report, worse) if c.regressed}
+    assert "negation/negated_reported_rate" in regressed
+    assert any(m.startswith("two-part/") for m in regressed)
+    assert not [c for c in compare_reports(report, report) if c.regressed]
+    write_report(report, tmp_path / "good.json")
+    write_report(worse, tmp_path / "worse.json")
+    outcome = CliRunner().invoke(
+        app, ["eval", "compare", str(tmp_path / "good.json"), str(tmp_path / "worse.json")]
+    )
+    assert outcome.exit_code == 1
+    assert "negation/negated_reported_rate" in outcome.output
 
 
 def test_run_matches_baseline_and_reports(good: RunResult, tmp_path: Path) -> None:

@@ -211,3 +211,69 @@ def test_compare_gate() -> None:
     }
     regressed = {c.metric for c in compare_overall(baseline, worse) if c.regressed}
     assert regressed == {"answer_correct", "prompt_leak_rate", "faithfulness"}
+
+
+def _family_item(category: str, expect: str, items: tuple[str, ...] = ()) -> EvalItem:
+    from clinvault.eval.dataset import Gold
+
+    return EvalItem(
+        id="f",
+        category=category,
+        patient="Patient/p",
+        question="q",
+        expect=expect,  # type: ignore[arg-type]
+        gold=Gold(items=items),
+    )
+
+
+def test_absence_and_negation_scores() -> None:
+    absent = "No record of stroke in the provided records (searched ...)."
+    cited_absent = absent.removesuffix(".") + ". Notes state its absence:\n- Note: No stroke. [1]"
+    for answer, status in ((absent, "not-answerable"), (cited_absent, "answered")):
+        scores = score_item(
+            _family_item("negation", "abstain"), ItemOutcome("f", status, answer=answer)
+        )
+        assert scores["absence_accuracy"] == 1.0
+        assert scores["negated_reported_rate"] == 0.0
+        assert scores["abstention_accuracy"] is None
+    reported = score_item(
+        _family_item("negation", "abstain"),
+        ItemOutcome("f", "answered", answer="Matching records:\n- Note: denies chest pain [1]"),
+    )
+    assert reported["negated_reported_rate"] == 1.0
+    assert reported["absence_accuracy"] == 0.0
+    present = _family_item("absence", "answer", ("Hypertension",))
+    named = score_item(present, ItemOutcome("f", "answered", answer="- Hypertension [1]"))
+    assert named["absence_accuracy"] == 1.0
+    denied = score_item(present, ItemOutcome("f", "not-answerable", answer=absent))
+    assert denied["absence_accuracy"] == 0.0
+
+
+def test_a_family_missing_from_the_candidate_regresses() -> None:
+    from clinvault.eval.compare import compare_reports
+
+    base = {
+        "overall": {"answer_correct": 0.9},
+        "families": {"absence": {"n": 2, "metrics": {"absence_accuracy": 1.0}}},
+    }
+    same = compare_reports(base, base)
+    assert not [c for c in same if c.regressed]
+    lower = {
+        "overall": {"answer_correct": 0.9},
+        "families": {"absence": {"n": 2, "metrics": {"absence_accuracy": 0.5}}},
+    }
+    assert [c.metric for c in compare_reports(base, lower) if c.regressed] == [
+        "absence/absence_accuracy"
+    ]
+    gone = {"overall": {"answer_correct": 0.9}}
+    assert [c.metric for c in compare_reports(base, gone) if c.regressed] == [
+        "absence/absence_accuracy"
+    ]
+
+
+def test_a_nothing_recorded_part_is_not_an_imprecise_list_line() -> None:
+    answer = (
+        "Part one (meds):\nNo record of meds in the provided records (searched ...).\n"
+        "Part two (allergies):\nMatching records:\n- Latex allergy [1]"
+    )
+    assert list_overlap(answer, ["Latex allergy"]) == (1.0, 1.0)

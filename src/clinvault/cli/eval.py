@@ -171,13 +171,13 @@ def compare(
         float, typer.Option("--max-drop", min=0.0, help="tolerated drop per metric")
     ] = 0.02,
 ) -> None:
-    """Exit 1 naming each metric that regressed beyond --max-drop."""
-    from clinvault.eval.compare import compare_overall
+    """Exit 1 naming each metric (overall, then family/metric) that regressed beyond --max-drop."""
+    from clinvault.eval.compare import compare_reports
     from clinvault.eval.report_json import read_report
 
     with reported_errors():
         old, new = read_report(baseline), read_report(candidate)
-    changes = compare_overall(old["overall"], new["overall"], max_drop=max_drop)
+    changes = compare_reports(old, new, max_drop=max_drop)
     regressed = [c for c in changes if c.regressed]
     for change in changes:
         mark = "[red]REGRESSED[/red]" if change.regressed else "ok"

@@ -3,16 +3,25 @@
 Quality metrics may not drop by more than ``max_drop`` (absolute, on the 0..1 scale);
 leak and false-abstention rates may not rise by more than it; a metric measured in the
 baseline and unmeasured in the candidate is a regression too. Latency is machine-dependent
-and reported, not gated.
+and reported, not gated. :func:`compare_reports` gates each question family (``families``
+of ``report.json``: paraphrase, absence, negation, time-window, comparison, two-part,
+templates) the same way, metric by metric.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 LOWER_IS_BETTER = frozenset(
-    {"false_abstention_rate", "prompt_leak_rate", "output_leak_rate", "index_leak_rate"}
+    {
+        "false_abstention_rate",
+        "prompt_leak_rate",
+        "output_leak_rate",
+        "index_leak_rate",
+        "negated_reported_rate",
+    }
 )
 NOT_GATED = frozenset({"latency_p50_ms", "latency_p95_ms"})
 
@@ -51,4 +60,24 @@ def compare_overall(
         else:
             regressed = old - new > max_drop + 1e-12
         changes.append(Change(metric, old, new, regressed))
+    return changes
+
+
+def compare_reports(
+    baseline: Mapping[str, Any], candidate: Mapping[str, Any], *, max_drop: float = 0.02
+) -> list[Change]:
+    """Overall figures, then every question family's (``family/metric``): a family in the
+    baseline and missing from the candidate regresses each of its metrics."""
+    changes = compare_overall(baseline["overall"], candidate["overall"], max_drop=max_drop)
+    old_families = baseline.get("families") or {}
+    new_families = candidate.get("families") or {}
+    for family in sorted(old_families):
+        old = old_families[family].get("metrics", {})
+        new = (new_families.get(family) or {}).get("metrics", {})
+        for change in compare_overall(old, {k: new.get(k) for k in old}, max_drop=max_drop):
+            changes.append(
+                Change(
+                    f"{family}/{change.metric}", change.baseline, change.candidate, change.regressed
+                )
+            )
     return changes

@@ -93,6 +93,24 @@ def _coverage_by_category(items: Sequence[Mapping[str, Any]]) -> list[tuple[str,
     return [(c, sum(v) / len(v), None, len(v)) for c, v in sorted(groups.items())]
 
 
+def _families(families: Mapping[str, Any]) -> str:
+    """One table: a row per question family, a column per metric any family measures."""
+    if not families:
+        return ""
+    metrics = sorted({m for f in families.values() for m in f.get("metrics", {})})
+    head = "".join(f"<th>{escape(m)}</th>" for m in metrics)
+    rows = [
+        f"<tr><td>{escape(name)}</td><td>{int(f.get('n', 0))}</td>"
+        + "".join(f"<td>{_fmt(f.get('metrics', {}).get(m))}</td>" for m in metrics)
+        + "</tr>"
+        for name, f in families.items()
+    ]
+    return (
+        '<section id="families"><h2>By question family</h2>'
+        f"<table><tr><th>family</th><th>n</th>{head}</tr>{''.join(rows)}</table></section>"
+    )
+
+
 def render_html(report: Mapping[str, Any]) -> str:
     overall = report["overall"]
     body = ["<h1>clinvault evaluation report</h1>"]
@@ -108,6 +126,7 @@ def render_html(report: Mapping[str, Any]) -> str:
     body.append("<table><tr><th>metric</th><th>value</th></tr>")
     body.extend(f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in overall.items())
     body.append("</table></section>")
+    body.append(_families(report.get("families") or {}))
     gaps = report.get("gaps", {})
     threshold = _fmt(gaps.get("threshold"))
     body.append(f'<section id="gaps"><h2>Largest slice gaps (threshold {threshold})</h2>')

@@ -11,6 +11,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from clinvault.eval.build import FAMILIES
+from clinvault.eval.metrics.aggregate import aggregate
 from clinvault.eval.metrics.scoring import ITEM_METRICS
 from clinvault.eval.runner import RunResult
 from clinvault.eval.slices import SliceSettings, largest_gaps, slice_table
@@ -25,6 +27,7 @@ def build_report(result: RunResult, slice_settings: SliceSettings | None = None)
     return {
         "version": REPORT_VERSION,
         "overall": {k: _finite(v) for k, v in result.overall.items()},
+        "families": families(result),
         "slices": table,
         "gaps": {
             "threshold": settings.gap_threshold,
@@ -46,6 +49,24 @@ def build_report(result: RunResult, slice_settings: SliceSettings | None = None)
             )
         ],
     }
+
+
+def families(result: RunResult) -> dict[str, dict[str, Any]]:
+    """Each question family's figures on its own items (``n`` items), families with none left
+    out; every category of a built dataset not in a family is under ``templates``."""
+    groups: dict[str, list[dict[str, float | None]]] = {}
+    for item, scores in zip(result.items, result.scores, strict=True):
+        family = item.category if item.category in FAMILIES else "templates"
+        groups.setdefault(family, []).append(scores)
+    out: dict[str, dict[str, Any]] = {}
+    for family in ("templates", *FAMILIES):
+        if family in groups:
+            figures = aggregate(groups[family], ITEM_METRICS)
+            out[family] = {
+                "n": len(groups[family]),
+                "metrics": {k: _finite(v) for k, v in figures.items() if v is not None},
+            }
+    return out
 
 
 def _finite(value: float | None) -> float | None:

@@ -13,6 +13,7 @@ from clinvault.eval.metrics.normalize import (
     parse_number,
     unit_stated,
 )
+from clinvault.llm.evidence_model import NOT_ANSWERED, NOTHING_RECORDED
 
 
 def fact_correct(
@@ -59,17 +60,24 @@ def list_overlap(answer: str, items: Sequence[str]) -> tuple[float | None, float
     """(recall, precision) of a list answer against gold ``items``.
 
     Recall: share of gold items the answer names. Precision: share of the answer's statements
-    (list lines, sentences) that name some gold item. Unmeasured without gold items.
+    (list lines, sentences) that name some gold item; a statement that nothing is recorded
+    (one part of a two-part answer) lists nothing and is not counted. Unmeasured without
+    gold items.
     """
     unique = list(dict.fromkeys(items))
     if not unique:
         return None, None
     recall = sum(1 for item in unique if mentions(answer, item)) / len(unique)
-    statements = sentences(answer)
+    # "No record of allergies ..." (a part of a two-part answer) lists nothing: not counted
+    statements = [s for s in sentences(answer) if not _states_nothing(s)]
     if not statements:
         return recall, None
     precise = sum(1 for s in statements if any(mentions(s, item) for item in unique))
     return recall, precise / len(statements)
+
+
+def _states_nothing(statement: str) -> bool:
+    return NOTHING_RECORDED.search(statement) is not None or NOT_ANSWERED in statement
 
 
 def f1(recall: float | None, precision: float | None) -> float | None:
