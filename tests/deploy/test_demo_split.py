@@ -15,6 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the whole flow: a dozen CLI processes and the vault service
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "demo_split.sh"
 
