@@ -38,7 +38,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import ray
 
@@ -71,7 +71,7 @@ from clinvault.ingest.report import IngestReport, Problem
 from clinvault.ingest.run_patients import RunPatients
 from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
-from clinvault.phi import DetectionContext, Span
+from clinvault.phi import DetectionContext, DetectorFailed, Span
 from clinvault.settings import RaySettings, Settings
 from clinvault.vault.client import Stored
 
@@ -185,12 +185,12 @@ class RayCluster:
         while pending:
             yield ray.get(pending.popleft())
 
-    def detect(self, texts: list[str], batch: int = DETECT_BATCH) -> list[list[Span]]:
+    def detect(self, texts: list[str], batch: int = DETECT_BATCH) -> list[list[Span] | str]:
         """Spans of ``texts``, in batches spread over the prepare actors, in order; at most
         two batches per actor are in flight."""
         window = 2 * len(self.prepare)
         pending: deque[Any] = deque()
-        out: list[list[Span]] = []
+        out: list[list[Span] | str] = []
         for n, start in enumerate(range(0, len(texts), batch)):
             actor = self.prepare[n % len(self.prepare)]
             pending.append(actor.detect.remote(texts[start : start + batch]))
@@ -241,14 +241,19 @@ class RayEmbedder:
         return self.embed_documents([text])[0]
 
 
+class SpanSource(Protocol):
+    def detect(self, texts: list[str]) -> list[list[Span] | str]: ...
+
+
 @dataclass
 class SpanTable:
     """The :class:`~clinvault.phi.PhiDetector` the driver's note scrubber uses: spans the
     prepare actors found while reading, looked up by the text's digest; texts met without
     spans (notes of HL7 v2 and C-CDA inputs, read on the driver) go to the actors then."""
 
-    cluster: RayCluster
-    found: dict[bytes, list[Span]] = field(default_factory=dict)
+    cluster: SpanSource
+    found: dict[bytes, list[Span] | str] = field(default_factory=dict)
+    """Spans by text digest, or the detector's PHI-free failure message for that text."""
 
     def detect(self, text: str, *, context: DetectionContext | None = None) -> list[Span]:
         return self.detect_batch([text], context=context)[0]
@@ -264,7 +269,13 @@ class SpanTable:
             self.found.update(
                 zip(missing, self.cluster.detect(list(missing.values())), strict=True)
             )
-        return [list(self.found[k]) for k in keys]
+        out: list[list[Span]] = []
+        for key in keys:
+            found = self.found[key]
+            if isinstance(found, str):  # the pipeline refuses the resource (fail closed)
+                raise DetectorFailed(found)
+            out.append(list(found))
+        return out
 
 
 @dataclass

@@ -27,7 +27,7 @@ from clinvault.errors import ClinvaultError
 from clinvault.fhir.sources import SourceItem, SourceResource, iter_sources
 from clinvault.fhir.validate import validate
 from clinvault.index import open_embedder
-from clinvault.phi import PhiDetector, Span, build_detector
+from clinvault.phi import DetectorFailed, PhiDetector, Span, build_detector
 from clinvault.settings import EmbedderSettings, PhiSettings
 
 CRASH_ENV = "CLINVAULT_TEST_RAY_CRASH"
@@ -96,13 +96,16 @@ class PrepareWorker:
         crash_once("prepare")
         return _guarded("reading a file", lambda: self._prepare(Path(path)))
 
-    def detect(self, texts: list[str]) -> list[list[Span]]:
-        """The detector's spans of note texts (raw: the driver scrubs them)."""
+    def detect(self, texts: list[str]) -> list[list[Span] | str]:
+        """The detector's spans of note texts (raw: the driver scrubs them). When the
+        detector fails (:class:`~clinvault.phi.DetectorFailed`) the texts are retried one by
+        one, and a text that still fails gets the failure's PHI-free message instead of
+        spans: the driver refuses that resource (fail closed), the rest go on."""
         crash_once("detect")
-        if self._detector is None:
-            return [[] for _ in texts]
         detector = self._detector
-        return _guarded("PHI detection", lambda: detector.detect_batch(texts))
+        if detector is None:
+            return [[] for _ in texts]
+        return _guarded("PHI detection", lambda: _detect_each(detector, texts))
 
     def _prepare(self, path: Path) -> FileResult:
         result = FileResult()
@@ -114,6 +117,19 @@ class PrepareWorker:
                     verdict = Verdict(rejected.resource_type, str(rejected))
             result.items.append((item, verdict))
         return result
+
+
+def _detect_each(detector: PhiDetector, texts: list[str]) -> list[list[Span] | str]:
+    try:
+        return list(detector.detect_batch(texts))
+    except DetectorFailed:
+        found: list[list[Span] | str] = []
+        for text in texts:
+            try:
+                found.append(detector.detect_batch([text])[0])
+            except DetectorFailed as exc:
+                found.append(str(exc))
+        return found
 
 
 class EmbedWorker:
