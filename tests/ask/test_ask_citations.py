@@ -58,6 +58,6 @@ def test_citations_never_point_outside_the_retrieved_evidence(
 def test_a_nothing_recorded_answer_is_an_abstention_without_citations() -> None:
     from clinvault.ask.citations import says_not_answered, uncited_statements
 
-    text = "No record of stroke in the provided records (searched 3 evidence items: Condition)."
+    text = "No record of stroke in the provided records (searched the evidence items of kinds: Condition)."
     assert says_not_answered(text)
     assert uncited_statements(text) == []

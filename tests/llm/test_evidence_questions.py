@@ -25,7 +25,7 @@ def test_a_note_stating_no_known_allergies_answers_the_allergy_question() -> Non
     )
     text = answer("What allergies does the patient have?", evidence)
     assert text.splitlines() == [
-        "No record of allergies in the provided records (searched 2 evidence items: "
+        "No record of allergies in the provided records (searched the evidence items of kinds: "
         "DocumentReference, MedicationRequest). Notes state its absence:",
         "- 2021-03-04: History and physical note: ALLERGIES: No known drug allergies. [2]",
     ]
@@ -51,7 +51,7 @@ def test_a_note_without_a_negative_statement_is_an_uncited_absence_answer() -> N
     note = "DocumentReference note (Progress note) on 2020-01-01, part 1/1: Cough for 3 days."
     assert answer("Any allergies?", _items(("DocumentReference", note, "2020-01-01"))) == (
         "No record of allergies in the provided records "
-        "(searched 1 evidence item: DocumentReference)."
+        "(searched the evidence items of kinds: DocumentReference)."
     )
     assert answer("What allergies?", _items(("DocumentReference", note, "2020-01-01"))) == (
         NOT_ANSWERED
@@ -127,7 +127,7 @@ def test_a_denied_finding_is_never_reported_as_present() -> None:
     ):
         text = answer(question, evidence)
         assert NOTHING_RECORDED.match(text), question
-        assert "searched 1 evidence item: DocumentReference" in text
+        assert "searched the evidence items of kinds: DocumentReference" in text
         assert "Notes state its absence:" in text
         assert text.endswith("[1]"), question
 
@@ -135,7 +135,7 @@ def test_a_denied_finding_is_never_reported_as_present() -> None:
 def test_an_absence_answer_quotes_only_the_denying_statement() -> None:
     evidence = _items(("DocumentReference", ROS_NOTE, "2022-06-01"))
     assert answer("Any history of stroke?", evidence).splitlines() == [
-        "No record of stroke in the provided records (searched 1 evidence item: "
+        "No record of stroke in the provided records (searched the evidence items of kinds: "
         "DocumentReference). Notes state its absence:",
         "- 2022-06-01: Progress note: No history of stroke. [1]",
     ]
@@ -162,5 +162,5 @@ def test_an_existence_question_with_nothing_found_cites_nothing() -> None:
     evidence = _items(("Observation", "Glucose 98 mg/dL", "2022-01-15"))
     text = answer("Any history of stroke?", evidence)
     assert text == (
-        "No record of stroke in the provided records (searched 1 evidence item: Observation)."
+        "No record of stroke in the provided records (searched the evidence items of kinds: Observation)."
     )
