@@ -89,6 +89,12 @@ class EmbedderSettings(BaseModel):
     device: str = "cpu"
     quantize: bool = Field(default=False, description="onnx backend: int8 dynamic quantization")
     onnx_cache: Path | None = Field(default=None, description="onnx exports; default ~/.cache")
+    torch_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="sentence-transformers: torch intra-op threads, set process-wide when the "
+        "model loads (1 keeps one-sentence query embedding fast on a busy CPU); unset: torch's",
+    )
 
 
 class IndexSettings(BaseModel):
