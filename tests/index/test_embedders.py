@@ -152,3 +152,23 @@ def test_real_model_is_verified_loaded_and_ranks_by_meaning(
     pins_file.write_text(pins_toml(str(copy), pins))
     with pytest.raises(ModelIntegrityError, match=r"tokenizer\.json does not match"):
         SentenceTransformerEmbedder(str(copy), pins_file=pins_file).embed_query("x")
+
+
+def test_torch_threads_setting_reaches_torch_when_the_model_loads(
+    settings: Settings, fake_model: Path
+) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    configured = Settings.load(home=settings.home, index={"embedder": {"torch_threads": 1}})
+    embedder = open_embedder(configured.index.embedder)
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert embedder.torch_threads == 1
+    try:
+        torch.set_num_threads(2)
+        assert len(embedder.embed_query("latest HbA1c")) == embedder.dimension  # loads it
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ConfigError, match="torch_threads"):
+        SentenceTransformerEmbedder(str(fake_model), pins_file=None, torch_threads=0)

@@ -3,6 +3,12 @@
 The model directory is resolved by :mod:`clinvault.index.model_source`, its files are
 checked against ``indexing/model-pins.toml`` (:mod:`clinvault.index.pins`) and only then
 loaded, once per embedder instance, on first use. Embeddings are L2-normalized.
+
+``torch_threads`` (``index.embedder.torch_threads``), when set, is applied with
+``torch.set_num_threads`` as the model loads: it is process-wide. One thread suits a server
+that embeds one short question per ask: on a busy 2-core machine the default two threads
+spin against other work (measured: MiniLM ``embed_query`` p50 95 / p95 507 ms with two
+threads, 23 / 36 ms with one; see ``benchmarks/README.md``). Unset, torch's default stays.
 """
 
 from __future__ import annotations
@@ -29,10 +35,14 @@ class SentenceTransformerEmbedder:
         pins_file: Path | None,
         batch_size: int = 64,
         device: str = "cpu",
+        torch_threads: int | None = None,
     ) -> None:
         """Resolve and verify the model now; load the weights lazily on first embedding."""
         if batch_size < 1:
             raise ConfigError("index.embedder.batch_size must be at least 1")
+        if torch_threads is not None and torch_threads < 1:
+            raise ConfigError("index.embedder.torch_threads must be at least 1")
+        self.torch_threads = torch_threads
         self.name = model
         self.batch_size = batch_size
         self.device = device
@@ -62,6 +72,10 @@ class SentenceTransformerEmbedder:
                 verify_model_dir(self.name, self.model_dir, self._pins)
             from sentence_transformers import SentenceTransformer
 
+            if self.torch_threads is not None:
+                import torch
+
+                torch.set_num_threads(self.torch_threads)
             model = SentenceTransformer(
                 str(self.model_dir), device=self.device, local_files_only=True
             )
@@ -83,6 +97,7 @@ def open_sentence_transformer(settings: EmbedderSettings) -> SentenceTransformer
         pins_file=embedder.pins_file,
         batch_size=embedder.batch_size,
         device=embedder.device,
+        torch_threads=embedder.torch_threads,
     )
 
 
