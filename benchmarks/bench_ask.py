@@ -23,7 +23,7 @@ Reported, p50 / p95 / mean in milliseconds:
 ``ask_profile.txt`` (its top functions by cumulative and by own time).
 
     nice -n 10 .venv/bin/python benchmarks/bench_ask.py [--patients 20] [--rounds 3]
-        [--embedder hashing|sentence-transformers] [--home DIR] [--out DIR]
+        [--embedder hashing|sentence-transformers] [--home DIR] [--out DIR] [--torch-threads N]
 
 ``--home DIR`` reuses a home that already holds an ingested ``clinvault synth`` cohort in
 ``DIR/cohort`` (e.g. the 100-patient evaluation home) with the embedder it was built with;
@@ -145,9 +145,15 @@ class TimedRetriever(Retriever):
         return retrieval
 
 
-def prepare(home: Path, patients: int, embedder: str) -> tuple[Settings, list[str]]:
+def prepare(
+    home: Path, patients: int, embedder: str, threads: int | None
+) -> tuple[Settings, list[str]]:
     settings = Settings.load(
-        home=home, index={"embedder": {"backend": embedder}, "path": str(home / "index")}
+        home=home,
+        index={
+            "embedder": {"backend": embedder, "torch_threads": threads},
+            "path": str(home / "index"),
+        },
     )
     write_cohort(SynthConfig(patients=patients, seed=5), home / "cohort")
     started = time.perf_counter()
@@ -219,6 +225,7 @@ def main() -> None:
     parser.add_argument("--embedder", default="hashing")
     parser.add_argument("--home", type=Path, help="an already ingested synth cohort home")
     parser.add_argument("--out", type=Path, default=Path(".artifacts/bench_ask"))
+    parser.add_argument("--torch-threads", type=int, help="index.embedder.torch_threads")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     root = TMPFS if TMPFS.is_dir() else None
@@ -230,7 +237,7 @@ def main() -> None:
             refs = grant_all(settings, args.home)
             args.embedder = settings.index.embedder.backend
         else:
-            settings, refs = prepare(Path(folder), args.patients, args.embedder)
+            settings, refs = prepare(Path(folder), args.patients, args.embedder, args.torch_threads)
         stages: dict[str, list[float]] = {stage: [] for stage in STAGES}
         blocked = 0
         with Runtime.open(settings) as runtime:
@@ -267,7 +274,8 @@ def main() -> None:
     report = [
         f"ask latency, {asks} asks ({len(refs)} patients x {len(QUESTIONS)} questions x "
         f"{args.rounds} rounds), {points} index points, embedder {args.embedder}, "
-        f"index {settings.index.backend}, model {settings.llm.model}",
+        f"index {settings.index.backend}, model {settings.llm.model}, "
+        f"torch threads {settings.index.embedder.torch_threads or 'default'}",
         f"blocked by the egress guard (not in the figures): {blocked}",
         "",
         table("ask stages (AskService latency_ms)", stages),
