@@ -131,6 +131,23 @@ def test_a_fhir_consent_from_ingest_is_honoured(cohort: Cohort, tmp_path: Path) 
     assert _ask(cohort, CLINICIAN, BERT, "TREAT") == "answered"
 
 
+def test_cli_deny_a_purpose_of_use_only(cohort: Cohort) -> None:
+    set_ = ("consent", "set", "--patient", PATIENT_ID)
+    refused = _cli(cohort, *set_, "--deny", "none", "--purpose", "HOPERAT")
+    assert refused.exit_code == 2
+    assert "--purpose" in refused.output
+    result = _cli(cohort, *set_, "--deny", "all", "--purpose", "HOPERAT")
+    assert result.exit_code == 0, result.output
+    assert "deny-HOPERAT" in result.output
+    assert _ask(cohort, CLINICIAN, ANNA, "HOPERAT") == "consent-denied"
+    assert _ask(cohort, CLINICIAN, ANNA, "TREAT") == "answered"
+    assert _ask(cohort, RESEARCHER, ANNA, "HRESCH") == "answered"
+    assert "HOPERAT" in _cli(cohort, "consent", "show", "--patient", PATIENT_ID).output
+    assert [r.purpose for r in _records(cohort) if r.kind == "admin"][-1] == "deny-HOPERAT"
+    assert _cli(cohort, *set_, "--deny", "none").exit_code == 0
+    assert _ask(cohort, CLINICIAN, ANNA, "HOPERAT") == "answered"
+
+
 def _records(cohort: Cohort) -> list[AuditRecord]:
     with Runtime.open(cohort.settings()) as runtime:
         return list(runtime.audit_log.iter_records())

@@ -9,6 +9,8 @@ applies them (:func:`clinvault.access.decision.decide`):
 denied scope           refused                                  break-glass
 =====================  =======================================  ==========================
 ``research``           research use: researchers, HRESCH        never overrides
+``purpose``            the named PurposeOfUse codes (e.g.       as for ``all``, for the
+                       ``HOPERAT``, ``TREAT``), any principal   named purposes
 ``all``                every purpose                            overrides for treatment
                                                                 when the policy allows
                                                                 (``access.break_glass_over
@@ -17,9 +19,10 @@ denied scope           refused                                  break-glass
 
 How a Consent is read (R4): only ``status`` ``active``; its base ``provision``. A base
 provision of type ``deny`` denies what its ``purpose`` codes name (``HRESCH`` -> research;
-no purpose -> all); a ``permit`` base with a nested ``deny`` provision for ``HRESCH`` denies
-research. A Consent whose ``scope`` is ``research`` with a ``deny`` base denies research. A
-provision with a ``period`` not covering today, actors, data or classes narrows the rule in
+any other code -> that purpose; no purpose -> all); a ``permit`` base with nested ``deny``
+provisions denies the purposes they name the same way (a nested ``deny`` naming no purpose
+denies all). A Consent whose ``scope`` is ``research`` with a ``deny`` base denies research.
+A provision with a ``period`` not covering today, actors, data or classes narrows the rule in
 ways clinvault does not model; such provisions are treated as applying (fail closed).
 """
 
@@ -29,7 +32,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ConsentScope = Literal["research", "all"]
+ConsentScope = Literal["research", "purpose", "all"]
+SCOPES: tuple[ConsentScope, ...] = ("research", "purpose", "all")
 RESEARCH_PURPOSES = frozenset({"HRESCH"})
 PURPOSE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 
@@ -40,9 +44,15 @@ class ConsentDeny:
 
     scope: ConsentScope
     consent: str
+    purposes: tuple[str, ...] = ()
+    """For scope ``purpose``: the PurposeOfUse codes denied (sorted); empty otherwise."""
 
     def covers(self, purpose: str, *, research_use: bool) -> bool:
-        return self.scope == "all" or (research_use or purpose in RESEARCH_PURPOSES)
+        if self.scope == "all":
+            return True
+        if self.scope == "research":
+            return research_use or purpose in RESEARCH_PURPOSES
+        return purpose in self.purposes
 
 
 def _codes(codings: Any) -> set[str]:
@@ -56,26 +66,43 @@ def _scope_codes(consent: Mapping[str, Any]) -> set[str]:
     return _codes(scope.get("coding")) if isinstance(scope, Mapping) else set()
 
 
-def denied_scopes(consent: Mapping[str, Any]) -> set[ConsentScope]:
+Denial = tuple[ConsentScope, tuple[str, ...]]
+"""One denial a Consent states: its scope and, for ``purpose``, the codes it names."""
+
+
+def _provision_denials(provision: Mapping[str, Any], research_scope: bool) -> set[Denial]:
+    """What one ``deny`` provision denies, by its purpose codes."""
+    purposes = _codes(provision.get("purpose"))
+    found: set[Denial] = set()
+    if research_scope or purposes & RESEARCH_PURPOSES:
+        found.add(("research", ()))
+    if other := purposes - RESEARCH_PURPOSES:
+        found.add(("purpose", tuple(sorted(other))))
+    if not purposes and not research_scope:
+        found.add(("all", ()))
+    return found
+
+
+def denials(consent: Mapping[str, Any]) -> set[Denial]:
     """What one FHIR Consent denies (empty when it denies nothing or is not active)."""
     if consent.get("resourceType") != "Consent" or consent.get("status") != "active":
         return set()
     base = consent.get("provision")
     if not isinstance(base, Mapping):
         return set()
-    found: set[ConsentScope] = set()
+    found: set[Denial] = set()
     if base.get("type") == "deny":
-        purposes = _codes(base.get("purpose"))
-        if "research" in _scope_codes(consent) or purposes & RESEARCH_PURPOSES:
-            found.add("research")
-        if not purposes and "research" not in _scope_codes(consent):
-            found.add("all")
+        found |= _provision_denials(base, "research" in _scope_codes(consent))
     nested = base.get("provision")
     for child in nested if isinstance(nested, list) else []:
-        deny = isinstance(child, Mapping) and child.get("type") == "deny"
-        if deny and _codes(child.get("purpose")) & RESEARCH_PURPOSES:
-            found.add("research")
+        if isinstance(child, Mapping) and child.get("type") == "deny":
+            found |= _provision_denials(child, research_scope=False)
     return found
+
+
+def denied_scopes(consent: Mapping[str, Any]) -> set[ConsentScope]:
+    """The scopes one FHIR Consent denies (see :func:`denials` for the purposes)."""
+    return {scope for scope, _ in denials(consent)}
 
 
 def consent_denies(
@@ -84,30 +111,38 @@ def consent_denies(
     """The denials of a patient's Consent resources; ``resource_token`` names each Consent."""
     denies = []
     for consent in consents:
-        for scope in sorted(denied_scopes(consent)):
+        for scope, purposes in sorted(denials(consent)):
             token = resource_token(f"Consent/{consent.get('id')}")
-            denies.append(ConsentDeny(scope, token))
+            denies.append(ConsentDeny(scope, token, purposes))
     return denies
 
 
 def applicable(
     denies: Sequence[ConsentDeny], purpose: str, *, research_use: bool
 ) -> ConsentDeny | None:
-    """The denial that applies to this use, ``all`` before ``research``; else ``None``."""
-    ordered = sorted(denies, key=lambda d: (d.scope != "all", d.consent))
+    """The denial that applies to this use, ``all`` before ``purpose`` before ``research``;
+    else ``None``."""
+    ordered = sorted(denies, key=lambda d: (-SCOPES.index(d.scope), d.consent))
     return next((d for d in ordered if d.covers(purpose, research_use=research_use)), None)
 
 
 def consent_resource(
-    consent_id: str, patient_ref: str, deny: ConsentScope | None, date_time: str
+    consent_id: str,
+    patient_ref: str,
+    deny: ConsentScope | None,
+    date_time: str,
+    purposes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The R4 Consent that ``clinvault consent set`` seals: ``deny`` research or all, or
-    ``None`` (the Consent is then ``inactive``: the earlier denial is withdrawn)."""
+    """The R4 Consent that ``clinvault consent set`` seals: ``deny`` research, the given
+    ``purposes`` (scope ``purpose``) or all, or ``None`` (the Consent is then ``inactive``:
+    the earlier denial is withdrawn). Research with ``purposes`` denies both."""
+    if (deny == "purpose") != bool(purposes) and deny != "research":
+        raise ValueError("purposes are given with, and only with, a research or purpose denial")
     provision: dict[str, Any] = {"type": "deny"}
-    if deny == "research":
-        provision["purpose"] = [
-            {"system": PURPOSE_SYSTEM, "code": "HRESCH", "display": "healthcare research"}
-        ]
+    codes = ["HRESCH"] if deny == "research" else []
+    codes += sorted(set(purposes) - set(codes))
+    if codes:
+        provision["purpose"] = [{"system": PURPOSE_SYSTEM, "code": code} for code in codes]
     return {
         "resourceType": "Consent",
         "id": consent_id,

@@ -19,9 +19,9 @@ A standing relationship wins over break-glass: the access is then not flagged.
 
 Then the patient's consent (:mod:`clinvault.access.consent`), for an access the table allows:
 a denial of research refuses research use (``consent-denied``; break-glass never overrides
-it); a denial of all use refuses every purpose (``consent-denied``), except that a clinician's
-break-glass for treatment overrides it when the policy allows (``break-glass-over-consent``,
-flagged). Either way the decision names the Consent (its resource token) for the audit.
+it); a denial of all use, or of the purpose asked for, refuses (``consent-denied``), except
+that a clinician's break-glass for treatment overrides it when the policy allows
+(``break-glass-over-consent``, flagged). Either way the decision names the Consent (its resource token) for the audit.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def decide(
         return decision
     reason = (break_glass_reason or "").strip()
     if (
-        deny.scope == "all"
+        deny.scope != "research"
         and not research_use
         and reason
         and break_glass_over_consent

@@ -155,12 +155,13 @@ def _event(
     )
 
 
-def consent_denials(vault: Vault, patient_token: str) -> list[list[str]]:
-    """``[[scope, consent resource token], ...]`` of the patient's Consent denials."""
+def consent_denials(vault: Vault, patient_token: str) -> list[list[str | list[str]]]:
+    """``[[scope, consent resource token, [purpose codes]], ...]`` of the patient's Consent
+    denials (the codes only for scope ``purpose``)."""
     if not vault.has_patient(patient_token):
         return []
     denies = consent_denies(vault.consent_resources(patient_token), vault.resource_token)
-    return [[deny.scope, deny.consent] for deny in denies]
+    return [[deny.scope, deny.consent, list(deny.purposes)] for deny in denies]
 
 
 def screen_prompt(vault: Vault, patient_token: str, messages: Any) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from clinvault.access.consent import ConsentDeny
+from clinvault.access.consent import SCOPES, ConsentDeny
 from clinvault.errors import ConfigError, EgressBlocked, VaultError
 from clinvault.llm import Message
 from clinvault.settings import Settings
@@ -239,10 +239,10 @@ class RemoteVaultClient:
         """The patient's Consent denials, computed by the service (codes and tokens only)."""
         result = self._post("/v1/call/consent_denials", {"patient_token": patient_token})
         denies = []
-        for scope, consent in result:
-            if scope not in ("research", "all"):
+        for scope, consent, purposes in result:
+            if scope not in SCOPES or not isinstance(purposes, list):
                 raise VaultError("vault service answered an unknown consent scope")
-            denies.append(ConsentDeny(scope, str(consent)))
+            denies.append(ConsentDeny(scope, str(consent), tuple(str(p) for p in purposes)))
         return denies
 
     def screen_prompt(self, patient_token: str, messages: Sequence[Message]) -> str | None:
