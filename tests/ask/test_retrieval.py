@@ -187,3 +187,32 @@ def test_current_records_leave_out_ended_ones_and_errors_are_never_listed() -> N
     assert listed("Which conditions has the patient had?") == {ids[0], ids[1], ids[3]}
     # a completed vaccine is current history, not an ended record; a vaccine not given is no fact
     assert listed("Which immunizations are current?") == {ids[4]}
+
+
+class _RecordingEmbedder(_Embedder):
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+class _RecordingIndex(_Index):
+    def __init__(self, chunks: list[Chunk]) -> None:
+        super().__init__(chunks)
+        self.texts: list[str] = []
+
+    def search(self, query: SearchQuery) -> list[Hit]:
+        self.texts.append(query.text)
+        return super().search(query)
+
+
+def test_a_lay_term_is_searched_under_its_clinical_name_too() -> None:
+    embedder, index = _RecordingEmbedder(), _RecordingIndex([_chunk(1, "Condition", "2020-01-01")])
+    retriever = Retriever(cast(Embedder, embedder), cast(VectorIndex, index), candidates=40)
+    retriever.retrieve(PATIENT, "Any history of heart attack?", top_k=8)
+    assert "myocardial infarction" in index.texts[0]
+    assert "myocardial infarction" in embedder.queries[0]
+    retriever.retrieve(PATIENT, "What is the latest HbA1c?", top_k=8)
+    assert index.texts[1] == "What is the latest HbA1c?"  # nothing to add: asked as is

@@ -29,6 +29,7 @@ from typing import Literal
 
 from clinvault.ask.concepts import concept_codes
 from clinvault.ask.intents import Intent, detect_intent
+from clinvault.ask.understanding import expand_question
 from clinvault.index.base import Embedder, SearchQuery, VectorIndex
 from clinvault.model import Chunk, Hit
 
@@ -91,11 +92,14 @@ class Retriever:
     def retrieve(self, patient: str, question: str, *, top_k: int) -> Retrieval:
         """``question`` must already be pseudonymized (it is embedded and BM25-scored)."""
         intent = detect_intent(question)
+        # lay terms searched under their clinical names too ("heart attack" finds the
+        # Condition "myocardial infarction"): both the BM25 text and the embedded query
+        searched_for = expand_question(question)
         hits = self._index.search(
             SearchQuery(
                 patient=patient,
-                text=question,
-                vector=self._embedder.embed_query(question),
+                text=searched_for,
+                vector=self._embedder.embed_query(searched_for),
                 limit=max(self._candidates, top_k),
                 mode="hybrid",
             )
@@ -104,7 +108,7 @@ class Retriever:
         codes: tuple[str, ...] = ()
         leading: list[Evidence] = []
         if intent.kind in ("latest", "trend") and not intent.resource_types:
-            codes = concept_codes(question) or _codes_of_best_hits(hits)
+            codes = concept_codes(searched_for) or _codes_of_best_hits(hits)
             if codes:
                 newest = self._index.latest(patient, codes=codes, limit=self._candidates)
                 if intent.kind == "latest":
