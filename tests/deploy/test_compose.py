@@ -9,6 +9,7 @@ import json
 import os
 import re
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -243,7 +244,14 @@ def test_each_service_environment_loads_and_the_split_shares_its_records(
     assert is_remote_vault(api)
     assert records_key_configured(api)
     assert api.auth.algorithms == ["RS256"]
-    assert api.auth.issuer in (api.auth.jwks_url or api.auth.discovery_url or "")
+    # tokens carry the issuer the browser signs in at (keycloak's KC_HOSTNAME); the API
+    # fetches the same realm's keys over the backend network (back-channel host)
+    keycloak = _env(services["keycloak"])
+    assert keycloak["KC_HOSTNAME_BACKCHANNEL_DYNAMIC"] == "true"
+    assert api.auth.issuer == f"{keycloak['KC_HOSTNAME']}/realms/clinvault"
+    jwks = urlparse(api.auth.jwks_url or "")
+    assert (jwks.scheme, jwks.netloc) == ("http", "keycloak:8080")
+    assert jwks.path == urlparse(api.auth.issuer).path + "/protocol/openid-connect/certs"
     records = {str(s.vault.records_key_file) for s in loaded.values()}
     assert records == {"/run/secrets/records_key"}, records
     assert len({s.access_url for s in loaded.values()}) == 1
