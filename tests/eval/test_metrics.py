@@ -271,6 +271,24 @@ def test_a_family_missing_from_the_candidate_regresses() -> None:
     ]
 
 
+def test_rank_order_is_gated_overall_not_per_family() -> None:
+    from clinvault.eval.compare import compare_reports
+
+    def report(mrr: float, family_mrr: float, accuracy: float) -> dict[str, object]:
+        family = {"retrieval_mrr": family_mrr, "absence_accuracy": accuracy}
+        return {"overall": {"retrieval_mrr": mrr},
+                "families": {"absence": {"n": 9, "metrics": family}}}  # fmt: skip
+
+    base = report(0.9, 0.83, 1.0)
+    swapped = compare_reports(base, report(0.9, 0.67, 1.0))
+    assert not [c for c in swapped if c.regressed]
+    assert "absence/retrieval_mrr" in [c.metric for c in swapped]  # still reported
+    assert [c.metric for c in compare_reports(base, report(0.85, 0.83, 0.8)) if c.regressed] == [
+        "retrieval_mrr",
+        "absence/absence_accuracy",
+    ]
+
+
 def test_a_nothing_recorded_part_is_not_an_imprecise_list_line() -> None:
     answer = (
         "Part one (meds):\nNo record of meds in the provided records (searched ...).\n"

@@ -5,7 +5,11 @@ leak and false-abstention rates may not rise by more than it; a metric measured 
 baseline and unmeasured in the candidate is a regression too. Latency is machine-dependent
 and reported, not gated. :func:`compare_reports` gates each question family (``families``
 of ``report.json``: paraphrase, absence, negation, time-window, comparison, two-part,
-templates) the same way, metric by metric.
+templates) the same way, metric by metric, except the rank-order metrics (MRR, nDCG): a
+family holds a handful of questions with gold retrieval, and the embedded shard's fusion
+orders chunks whose text is identical (repeated encounters) differently from run to run,
+which moves a family's MRR by 0.17-0.5 with nothing changed. They are reported per family
+and gated overall, where one such swap is far below ``max_drop``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ LOWER_IS_BETTER = frozenset(
     }
 )
 NOT_GATED = frozenset({"latency_p50_ms", "latency_p95_ms"})
+NOT_GATED_PER_FAMILY = frozenset({"retrieval_mrr", "retrieval_ndcg_at_k"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +80,8 @@ def compare_reports(
         old = old_families[family].get("metrics", {})
         new = (new_families.get(family) or {}).get("metrics", {})
         for change in compare_overall(old, {k: new.get(k) for k in old}, max_drop=max_drop):
+            regressed = change.regressed and change.metric not in NOT_GATED_PER_FAMILY
             changes.append(
-                Change(
-                    f"{family}/{change.metric}", change.baseline, change.candidate, change.regressed
-                )
+                Change(f"{family}/{change.metric}", change.baseline, change.candidate, regressed)
             )
     return changes
