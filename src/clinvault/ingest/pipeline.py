@@ -25,10 +25,7 @@ from typing import Any, Protocol
 from clinvault.errors import PatientErased
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import (
-    BadInput,
     Reader,
-    SkippedEntry,
-    SkippedFile,
     SourceItem,
     SourceResource,
     iter_sources,
@@ -199,24 +196,23 @@ class IngestPipeline:
         }
 
         def take(item: SourceItem, verdict: Verdict | None, legacy: bool) -> None:
-            if isinstance(item, SkippedFile):
-                report.skipped_files.append((str(item.path), item.reason))
-            elif isinstance(item, SkippedEntry):
-                report.notices.append(f"{item.where}: {item.reason}")
-            elif isinstance(item, BadInput):
-                report.rejected.append(Problem(item.where, "-", item.message))
-            else:
-                report.resources_seen += 1
-                self.progress.advance()
-                if verdict is not None:
-                    self._reject(
-                        report, item.where, verdict.resource_type, verdict.message, item.resource
-                    )
-                    return
-                refs.add(item)
-                items.append(item)
-                if not legacy:
-                    run_patients.add(item.resource)
+            resource = report.take_source(item)
+            if resource is None:
+                return
+            self.progress.advance()
+            if verdict is not None:
+                self._reject(
+                    report,
+                    resource.where,
+                    verdict.resource_type,
+                    verdict.message,
+                    resource.resource,
+                )
+                return
+            refs.add(resource)
+            items.append(resource)
+            if not legacy:
+                run_patients.add(resource.resource)
 
         deferred: list[Path] = []  # legacy files, read once every FHIR file is in
         stand_in = DeferredReader(deferred)

@@ -47,9 +47,6 @@ from clinvault.fhir.notes import note_texts
 from clinvault.fhir.references import Linkage, ReferenceIndex
 from clinvault.fhir.sources import (
     FORMATS,
-    BadInput,
-    SkippedEntry,
-    SkippedFile,
     SourceItem,
     SourceResource,
     _input_files,
@@ -67,7 +64,7 @@ from clinvault.ingest.ray_workers import (
     Verdict,
     text_key,
 )
-from clinvault.ingest.report import IngestReport, Problem
+from clinvault.ingest.report import IngestReport
 from clinvault.ingest.run_patients import RunPatients
 from clinvault.interop.ccda.source import readers as ccda_readers
 from clinvault.interop.hl7v2.source import readers as legacy_readers
@@ -350,23 +347,18 @@ class RayIngestPipeline(IngestPipeline):
         items: list[SourceResource],
         run_patients: RunPatients | None,
     ) -> None:
-        if isinstance(item, SkippedFile):
-            report.skipped_files.append((str(item.path), item.reason))
-        elif isinstance(item, SkippedEntry):
-            report.notices.append(f"{item.where}: {item.reason}")
-        elif isinstance(item, BadInput):
-            report.rejected.append(Problem(item.where, "-", item.message))
-        else:
-            report.resources_seen += 1
-            if verdict is not None:
-                self._reject(
-                    report, item.where, verdict.resource_type, verdict.message, item.resource
-                )
-                return
-            refs.add(item)
-            items.append(item)
-            if run_patients is not None:
-                run_patients.add(item.resource)
+        resource = report.take_source(item)
+        if resource is None:
+            return
+        if verdict is not None:
+            self._reject(
+                report, resource.where, verdict.resource_type, verdict.message, resource.resource
+            )
+            return
+        refs.add(resource)
+        items.append(resource)
+        if run_patients is not None:
+            run_patients.add(resource.resource)
 
 
 def _is_legacy(file: Path) -> bool:

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from clinvault.fhir.sources import BadInput, SkippedEntry, SkippedFile, SourceItem, SourceResource
+
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_UNUSABLE = 2
@@ -44,6 +46,20 @@ class IngestReport:
     skipped_files: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     by_type: Counter[str] = field(default_factory=Counter)
+
+    def take_source(self, item: SourceItem) -> SourceResource | None:
+        """Count one item a reader yielded: a skipped file, a skipped entry or unusable input
+        is recorded here (``None``); a resource is counted as seen and handed back."""
+        if isinstance(item, SkippedFile):
+            self.skipped_files.append((str(item.path), item.reason))
+        elif isinstance(item, SkippedEntry):
+            self.notices.append(f"{item.where}: {item.reason}")
+        elif isinstance(item, BadInput):
+            self.rejected.append(Problem(item.where, "-", item.message))
+        else:
+            self.resources_seen += 1
+            return item
+        return None
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for problem in self.rejected if problem.outcome is outcome)
